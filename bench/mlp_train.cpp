@@ -1,0 +1,61 @@
+// W1: trains the Fashion-MNIST example's MLP (784-256-128-10, Adam 1e-3, batch 128) for one epoch
+// through model.fit and prints one JSON line with samples/s — the same protocol as
+// ../shared/peers/torch_mlp.py: 20 warm-up batches on a throw-away model, then a fresh model, and
+// throughput = 60000 / wall time of epoch 1 (shuffle and batch gathering included).
+//
+//   mlp_train [--epochs N]     (run it through bench/compare_mlp.sh for the ratio against PyTorch)
+#include <kerasxx/kerasxx.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace {
+kx::Sequential make_model() {
+    kx::Sequential model({
+        kx::layers::Input({28, 28}),
+        kx::layers::Flatten(),
+        kx::layers::Dense(256, "relu"),
+        kx::layers::Dense(128, "relu"),
+        kx::layers::Dense(10),
+    });
+    model.compile({.optimizer = kx::optimizers::Adam(1e-3),
+                   .loss = kx::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                   .metrics = {"accuracy"}});
+    return model;
+}
+
+// Records the wall time of each epoch.
+class EpochTimer : public kx::Callback {
+public:
+    void on_epoch_begin(int, kx::Logs&) override { start_ = std::chrono::steady_clock::now(); }
+    void on_epoch_end(int, kx::Logs&) override {
+        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    }
+    std::vector<double> seconds;
+
+private:
+    std::chrono::steady_clock::time_point start_;
+};
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int epochs = argc > 2 && std::string(argv[1]) == "--epochs" ? std::stoi(argv[2]) : 1;
+    kx::utils::set_random_seed(0);
+    auto [train, test] = kx::datasets::fashion_mnist::load_data();
+    const kx::Tensor x = train.x / 255.0f;
+
+    kx::Sequential warmup = make_model();
+    warmup.fit(kx::ops::slice(x, 0, 0, 20 * 128), kx::ops::slice(train.y, 0, 0, 20 * 128), {.batch_size = 128, .verbose = 0});
+
+    kx::Sequential model = make_model();
+    auto timer = std::make_shared<EpochTimer>();
+    model.fit(x, train.y, {.epochs = epochs, .batch_size = 128, .verbose = 0, .callbacks = {timer}});
+    const double accuracy = model.evaluate(test.x / 255.0f, test.y, {.batch_size = 1000, .verbose = 0}).at("accuracy");
+
+    std::string epoch_s;
+    for (double s : timer->seconds) epoch_s += (epoch_s.empty() ? "" : ", ") + std::to_string(s);
+    std::printf("{\"peer\": \"kerasxx\", \"w1\": {\"epochs\": %d, \"epoch_s\": [%s], \"epoch1_samples_per_s\": %.1f, "
+                "\"test_acc\": %.4f}}\n",
+                epochs, epoch_s.c_str(), 60000.0 / timer->seconds.front(), accuracy);
+}

@@ -1,0 +1,40 @@
+// kerasxx: Keras for C++. This umbrella header brings in the whole public API.
+//
+//   #include <kerasxx/kerasxx.hpp>
+//
+//   auto [train, test] = kx::datasets::fashion_mnist::load_data();
+//   kx::Sequential model({
+//       kx::layers::Input({28, 28}),
+//       kx::layers::Flatten(),
+//       kx::layers::Dense(256, "relu"),
+//       kx::layers::Dense(10),
+//   });
+//   model.compile({.optimizer = kx::optimizers::Adam(1e-3),
+//                  .loss = kx::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+//                  .metrics = {"accuracy"}});
+//   model.fit(train.x / 255.0f, train.y, {.epochs = 5, .batch_size = 128});
+//   model.evaluate(test.x / 255.0f, test.y);
+#pragma once
+
+#include <kerasxx/activations.hpp>
+#include <kerasxx/autograd.hpp>
+#include <kerasxx/callbacks/callback.hpp>
+#include <kerasxx/callbacks/history.hpp>
+#include <kerasxx/callbacks/progbar_logger.hpp>
+#include <kerasxx/datasets.hpp>
+#include <kerasxx/error.hpp>
+#include <kerasxx/initializers.hpp>
+#include <kerasxx/layer.hpp>
+#include <kerasxx/layers/core.hpp>
+#include <kerasxx/layers/registry.hpp>
+#include <kerasxx/layers/regularization.hpp>
+#include <kerasxx/layers/reshaping.hpp>
+#include <kerasxx/losses.hpp>
+#include <kerasxx/metrics.hpp>
+#include <kerasxx/model.hpp>
+#include <kerasxx/ops.hpp>
+#include <kerasxx/optimizers.hpp>
+#include <kerasxx/random.hpp>
+#include <kerasxx/sequential.hpp>
+#include <kerasxx/tensor.hpp>
+#include <kerasxx/testing.hpp>

@@ -1,0 +1,248 @@
+// The loops behind fit(), evaluate() and predict(): batching, shuffling, validation, and the
+// callback events around every step. The step itself is Model::train_step / test_step.
+#include "model_compiled.hpp"
+#include "random_engine.hpp"
+
+#include <kerasxx/callbacks/progbar_logger.hpp>
+#include <kerasxx/error.hpp>
+#include <kerasxx/model.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+namespace kx {
+
+namespace {
+using Indices = std::vector<std::size_t>;
+
+std::size_t samples_of(const Tensor& t) { return t.rank() == 0 ? 0 : t.shape()[0]; }
+
+void check_finite(const Tensor& t, const std::string& where, const char* what) {
+    const float* p = t.data();
+    for (std::size_t i = 0; i < t.size(); ++i)
+        if (!std::isfinite(p[i]))
+            throw Error(where + ": " + what + " contains " + (std::isnan(p[i]) ? "NaN" : "inf") + " at flat index " +
+                        std::to_string(i) + " (sample " + std::to_string(i / std::max<std::size_t>(1, t.size() / samples_of(t))) +
+                        "); clean or impute the data first");
+}
+
+// x and y must be defined, non-empty, finite and of one length; sample weights too.
+void check_data(const std::string& where, const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor()) {
+    if (!x.defined() || samples_of(x) == 0)
+        throw Error(where + ": expected x with at least one sample, got " + (x.defined() ? "shape " + to_string(x.shape()) : "an undefined tensor"));
+    check_finite(x, where, "x");
+    if (y.defined()) {
+        if (samples_of(y) != samples_of(x))
+            throw Error(where + ": x and y must have the same number of samples, got x with shape " + to_string(x.shape()) +
+                        " and y with shape " + to_string(y.shape()));
+        check_finite(y, where, "y");
+    }
+    if (sample_weight.defined() && (sample_weight.rank() != 1 || samples_of(sample_weight) != samples_of(x)))
+        throw Error(where + ": expected sample_weight of shape " + to_string(Shape{samples_of(x)}) + ", got " +
+                    to_string(sample_weight.shape()));
+}
+
+// Rows `indices[begin, end)` of `t`, as a new (end - begin, ...) tensor.
+Tensor gather(const Tensor& t, const Indices& indices, std::size_t begin, std::size_t end) {
+    if (!t.defined()) return t;
+    Shape shape = t.shape();
+    const std::size_t row = t.size() / shape[0];
+    shape[0] = end - begin;
+    Tensor out = Tensor::empty(shape);
+    for (std::size_t i = begin; i < end; ++i) std::memcpy(out.data() + (i - begin) * row, t.data() + indices[i] * row, row * sizeof(float));
+    return out;
+}
+
+Indices iota(std::size_t begin, std::size_t end) {
+    Indices v(end - begin);
+    std::iota(v.begin(), v.end(), begin);
+    return v;
+}
+
+// The class id of each sample: the label itself, or the argmax of a one-hot row.
+int class_of(const Tensor& y, std::size_t i) {
+    const std::size_t row = y.size() / y.shape()[0];
+    const float* p = y.data() + i * row;
+    return row == 1 ? static_cast<int>(p[0]) : static_cast<int>(std::max_element(p, p + row) - p);
+}
+
+// sample_weight times the class weights (Keras multiplies the two), or undefined if neither is given.
+Tensor combined_weights(const Tensor& y, const Tensor& sample_weight, const std::map<int, float>& class_weight) {
+    if (class_weight.empty()) return sample_weight;
+    Tensor w = sample_weight.defined() ? sample_weight.clone() : Tensor::ones({samples_of(y)});
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        const int c = class_of(y, i);
+        const auto it = class_weight.find(c);
+        if (it == class_weight.end())
+            throw Error("fit: class_weight has no entry for class " + std::to_string(c) + " (sample " + std::to_string(i) +
+                        "); give a weight for every class present in y");
+        w.data()[i] *= it->second;
+    }
+    return w;
+}
+
+class Events {
+public:
+    Events(Model& model, const std::vector<CallbackHandle>& callbacks, const TrainingParams& params,
+           std::shared_ptr<Callback> extra1 = nullptr, std::shared_ptr<Callback> extra2 = nullptr) {
+        for (const auto& cb : callbacks) list_.push_back(cb);
+        for (auto& cb : {extra1, extra2})
+            if (cb) list_.push_back(cb);
+        for (const auto& cb : list_) {
+            cb->set_model(&model);
+            cb->set_params(params);
+        }
+    }
+    template <class... Params, class... Args>
+    void operator()(void (Callback::*event)(Params...), Args&&... args) {
+        for (const auto& cb : list_) ((*cb).*event)(args...);
+    }
+
+private:
+    std::vector<std::shared_ptr<Callback>> list_;
+};
+
+std::shared_ptr<Callback> progbar_for(int verbose) {
+    return verbose ? std::make_shared<ProgbarLogger>() : nullptr;
+}
+
+int batches(std::size_t samples, int batch_size) {
+    return static_cast<int>((samples + static_cast<std::size_t>(batch_size) - 1) / static_cast<std::size_t>(batch_size));
+}
+
+void check_batch_size(const std::string& where, int batch_size) {
+    if (batch_size <= 0)
+        throw Error(where + ": expected a positive batch_size, got " + std::to_string(batch_size));
+}
+
+// evaluate()'s loop; fit() runs it for validation with its own callbacks and their fit params.
+Logs test_loop(Model& model, Events& events, const Tensor& x, const Tensor& y, const Tensor& sample_weight,
+               int batch_size, int steps) {
+    model.reset_metrics();
+    Logs logs;
+    events(&Callback::on_test_begin, logs);
+    const std::size_t n = samples_of(x);
+    const Indices order = iota(0, n);
+    const auto batch = static_cast<std::size_t>(batch_size);
+    for (int step = 0; step < steps; ++step) {
+        const std::size_t begin = static_cast<std::size_t>(step) * batch, end = std::min(begin + batch, n);
+        Logs batch_logs;
+        events(&Callback::on_test_batch_begin, step, batch_logs);
+        logs = model.test_step(gather(x, order, begin, end), gather(y, order, begin, end), gather(sample_weight, order, begin, end));
+        events(&Callback::on_test_batch_end, step, logs);
+    }
+    events(&Callback::on_test_end, logs);
+    return logs;
+}
+}  // namespace
+
+History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
+    require_compiled("fit");
+    const std::string where = describe() + " fit";
+    check_data(where, x, y, options.sample_weight);
+    check_batch_size(where, options.batch_size);
+    if (options.epochs < 0 || options.initial_epoch < 0 || options.validation_freq <= 0 || options.steps_per_epoch < 0)
+        throw Error(where + ": expected epochs >= 0, initial_epoch >= 0, validation_freq >= 1 and steps_per_epoch >= 0, got " +
+                    std::to_string(options.epochs) + ", " + std::to_string(options.initial_epoch) + ", " +
+                    std::to_string(options.validation_freq) + ", " + std::to_string(options.steps_per_epoch));
+    if (!(options.validation_split >= 0.0f && options.validation_split < 1.0f))
+        throw Error(where + ": expected validation_split in [0, 1), got " + std::to_string(options.validation_split));
+
+    const Tensor weights = combined_weights(y, options.sample_weight, options.class_weight);
+    // Validation: explicit data, or the last fraction of x/y before any shuffling (as Keras).
+    const std::size_t total = samples_of(x);
+    std::size_t train_count = total;
+    ValidationData val = options.validation_data;
+    if (val.x.defined()) {
+        check_data(where + " (validation_data)", val.x, val.y, val.sample_weight);
+    } else if (options.validation_split > 0.0f) {
+        train_count = static_cast<std::size_t>(std::ceil(double(total) * (1.0 - options.validation_split)));
+        if (train_count == 0 || train_count == total)
+            throw Error(where + ": validation_split=" + std::to_string(options.validation_split) + " leaves " +
+                        (train_count == 0 ? "no training" : "no validation") + " samples out of " + std::to_string(total));
+        const Indices tail = iota(train_count, total);
+        val = {gather(x, tail, 0, tail.size()), gather(y, tail, 0, tail.size()), gather(weights, tail, 0, tail.size())};
+    }
+    const int data_steps = batches(train_count, options.batch_size);
+    const int steps = options.steps_per_epoch > 0 ? options.steps_per_epoch : data_steps;
+
+    auto history = std::make_shared<History>();
+    Events events(*this, options.callbacks, {options.epochs, steps, options.verbose}, history, progbar_for(options.verbose));
+    stop_training = false;
+    Logs logs;
+    events(&Callback::on_train_begin, logs);
+    Indices order = iota(0, train_count);
+    const auto batch = static_cast<std::size_t>(options.batch_size);
+    for (int epoch = options.initial_epoch; epoch < options.epochs && !stop_training; ++epoch) {
+        reset_metrics();
+        Logs epoch_logs;
+        events(&Callback::on_epoch_begin, epoch, epoch_logs);
+        if (options.shuffle) std::shuffle(order.begin(), order.end(), detail::random_engine());
+        for (int step = 0; step < steps && !stop_training; ++step) {
+            // steps_per_epoch beyond one pass wraps around the data.
+            const std::size_t begin = static_cast<std::size_t>(step % data_steps) * batch;
+            const std::size_t end = std::min(begin + batch, train_count);
+            Logs batch_logs;
+            events(&Callback::on_train_batch_begin, step, batch_logs);
+            batch_logs = train_step(gather(x, order, begin, end), gather(y, order, begin, end), gather(weights, order, begin, end));
+            events(&Callback::on_train_batch_end, step, batch_logs);
+            epoch_logs = batch_logs;
+        }
+        if (val.x.defined() && (epoch + 1 - options.initial_epoch) % options.validation_freq == 0) {
+            const int val_batch = options.validation_batch_size > 0 ? options.validation_batch_size : options.batch_size;
+            const Logs val_logs = test_loop(*this, events, val.x, val.y, val.sample_weight, val_batch,
+                                            batches(samples_of(val.x), val_batch));
+            for (const auto& [name, value] : val_logs) epoch_logs["val_" + name] = value;
+        }
+        events(&Callback::on_epoch_end, epoch, epoch_logs);
+        logs = epoch_logs;
+    }
+    events(&Callback::on_train_end, logs);
+    return *history;
+}
+
+Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
+    require_compiled("evaluate");
+    const std::string where = describe() + " evaluate";
+    check_data(where, x, y, options.sample_weight);
+    check_batch_size(where, options.batch_size);
+    const int data_steps = batches(samples_of(x), options.batch_size);
+    const int steps = options.steps > 0 ? std::min(options.steps, data_steps) : data_steps;
+    Events events(*this, options.callbacks, {1, steps, options.verbose}, progbar_for(options.verbose));
+    return test_loop(*this, events, x, y, options.sample_weight, options.batch_size, steps);
+}
+
+Tensor Model::predict(const Tensor& x, PredictOptions options) {
+    const std::string where = describe() + " predict";
+    check_data(where, x, Tensor());
+    check_batch_size(where, options.batch_size);
+    const std::size_t n = samples_of(x);
+    const int data_steps = batches(n, options.batch_size);
+    const int steps = options.steps > 0 ? std::min(options.steps, data_steps) : data_steps;
+    const auto batch = static_cast<std::size_t>(options.batch_size);
+    const std::size_t rows = std::min(n, static_cast<std::size_t>(steps) * batch);
+    Events events(*this, options.callbacks, {1, steps, options.verbose}, progbar_for(options.verbose));
+    Logs logs;
+    events(&Callback::on_predict_begin, logs);
+    const Indices order = iota(0, n);
+    Tensor out;
+    for (int step = 0; step < steps; ++step) {
+        const std::size_t begin = static_cast<std::size_t>(step) * batch, end = std::min(begin + batch, rows);
+        Logs batch_logs;
+        events(&Callback::on_predict_batch_begin, step, batch_logs);
+        const Tensor y = predict_step(gather(x, order, begin, end));
+        if (!out.defined()) {   // the first batch tells the output's shape
+            Shape shape = y.shape();
+            shape[0] = rows;
+            out = Tensor::empty(shape);
+        }
+        std::copy_n(y.data(), y.size(), out.data() + begin * (out.size() / rows));
+        events(&Callback::on_predict_batch_end, step, batch_logs);
+    }
+    events(&Callback::on_predict_end, logs);
+    return out;
+}
+
+}  // namespace kx

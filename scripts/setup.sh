@@ -1,0 +1,25 @@
+#!/bin/bash
+# Installs what is missing (Debian 12 packages), then configures and builds kerasxx in ./build.
+# Idempotent: a second run installs nothing and rebuilds only what changed. Meant to be sourced
+# or run by scripts/example.sh and scripts/test.sh; extra arguments go to `meson setup`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=(g++ meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev
+          libopenblas-dev nlohmann-json3-dev catch2 zlib1g-dev dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -f build/build.ninja ]]; then
+    meson setup build --buildtype=release "$@"
+fi
+# Two parallel jobs: the machines we target have 2 cores, and xtensor TUs need ~0.7 GB each.
+ninja -C build -j "${KERASXX_JOBS:-2}"

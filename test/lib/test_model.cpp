@@ -1,0 +1,77 @@
+#include <catch2/catch.hpp>
+#include <kerasxx/kerasxx.hpp>
+
+#include "support/blobs.hpp"
+
+using Catch::Matchers::Contains;
+
+namespace {
+// A Keras-style custom training step: the default step, plus a count of calls.
+class CountingModel : public kx::Sequential {
+public:
+    using kx::Sequential::Sequential;
+    kx::Logs train_step(const kx::Tensor& x, const kx::Tensor& y, const kx::Tensor& w) override {
+        ++steps;
+        kx::Logs logs = kx::Sequential::train_step(x, y, w);
+        logs["steps"] = steps;
+        return logs;
+    }
+    int steps = 0;
+};
+
+// A training step written from the public pieces, as a user overriding train_step would.
+class ManualStepModel : public kx::Sequential {
+public:
+    using kx::Sequential::Sequential;
+    kx::Logs train_step(const kx::Tensor& x, const kx::Tensor& y, const kx::Tensor& w) override {
+        const kx::Tensor y_pred = (*this)(x, true);
+        const kx::Tensor loss = compiled_loss(y, y_pred, w);
+        const std::vector<kx::Variable> vars = trainable_weights();
+        const std::vector<kx::Tensor> grads = kx::GradientTape().gradient(loss, vars);
+        for (std::size_t i = 0; i < vars.size(); ++i) vars[i].grad().copy_from(grads[i]);
+        optimizer().apply_gradients(vars);
+        return update_metrics(y, y_pred.detach(), w, loss.item());
+    }
+};
+}  // namespace
+
+TEST_CASE("A model's train_step can be overridden and fit uses it", "[model]") {
+    const Blobs data = make_blobs(40);
+    CountingModel model({kx::layers::Input({2}), kx::layers::Dense(3)});
+    model.compile({.optimizer = "sgd", .loss = kx::losses::SparseCategoricalCrossentropy({.from_logits = true})});
+    const kx::History h = model.fit(data.x, data.y, {.epochs = 2, .batch_size = 10, .verbose = 0});
+    CHECK(model.steps == 8);
+    CHECK(h.history.at("steps") == std::vector<double>{4, 8});
+}
+
+TEST_CASE("A hand-written train_step trains like the built-in one", "[model]") {
+    const Blobs data = make_blobs(60);
+    auto run = [&](kx::Sequential& model) {
+        kx::utils::set_random_seed(5);
+        model.add(kx::layers::Dense(3, "linear", "logits"));
+        model.compile({.optimizer = "sgd", .loss = kx::losses::SparseCategoricalCrossentropy({.from_logits = true})});
+        model.build({kx::None, 2});
+        model.fit(data.x, data.y, {.epochs = 2, .batch_size = 10, .verbose = 0});
+        return model.get_weights()[0].to_vector();
+    };
+    kx::Sequential builtin({kx::layers::Input({2})});
+    ManualStepModel manual({kx::layers::Input({2})});
+    CHECK(run(builtin) == run(manual));
+}
+
+TEST_CASE("compile resolves \"accuracy\" by the loss and keeps Keras' log names", "[model][metrics]") {
+    const Blobs data = make_blobs(30);
+    kx::Sequential model({kx::layers::Input({2}), kx::layers::Dense(3)});
+    model.compile({.optimizer = "adam", .loss = kx::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                   .metrics = {"accuracy", kx::metrics::SparseTopKCategoricalAccuracy({.k = 2})}});
+    const kx::Logs logs = model.evaluate(data.x, data.y, {.verbose = 0});
+    std::vector<std::string> names;
+    for (const auto& [name, value] : logs) names.push_back(name);
+    CHECK(names == std::vector<std::string>{"loss", "accuracy", "sparse_top_k_categorical_accuracy"});
+}
+
+TEST_CASE("The Keras default optimizer is rmsprop", "[model]") {
+    kx::Sequential model({kx::layers::Input({2}), kx::layers::Dense(1)});
+    model.compile({.loss = "mse"});
+    CHECK(model.optimizer().class_name() == "RMSprop");
+}
