@@ -30,7 +30,7 @@ public:
 class StopAfter : public kx::Callback {
 public:
     explicit StopAfter(int batches) : batches_(batches) {}
-    void on_train_batch_end(int batch, kx::Logs&) override {
+    void on_train_batch_end(int, kx::Logs&) override {
         if (++seen >= batches_) model().stop_training = true;
     }
     int seen = 0;
