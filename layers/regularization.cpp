@@ -1,3 +1,5 @@
+#include "format.hpp"
+
 #include <kerasxx/error.hpp>
 #include <kerasxx/layers/regularization.hpp>
 #include <kerasxx/ops.hpp>
@@ -8,7 +10,7 @@ namespace kx::layers {
 
 Dropout::Dropout(float rate, std::string name) : Layer(std::move(name)), rate_(rate) {
     if (!(rate >= 0.0f && rate < 1.0f))
-        throw Error("Dropout: expected a rate in [0, 1), got rate=" + std::to_string(rate));
+        throw Error("Dropout: expected a rate in [0, 1), got rate=" + detail::format_number(rate));
     claim_name();
 }
 

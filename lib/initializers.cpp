@@ -1,3 +1,4 @@
+#include "format.hpp"
 #include "random_engine.hpp"
 
 #include <kerasxx/error.hpp>
@@ -17,12 +18,7 @@
 namespace kx {
 
 namespace {
-
-std::string format_number(double value) {
-    std::ostringstream os;
-    os << value;
-    return os.str();
-}
+using detail::format_number;
 
 nlohmann::json seed_json(const initializers::Seed& seed) { return seed ? nlohmann::json(*seed) : nlohmann::json(); }
 

@@ -1,3 +1,4 @@
+#include "format.hpp"
 #include "tape.hpp"
 
 #include <kerasxx/error.hpp>
@@ -14,13 +15,7 @@
 namespace kx {
 
 namespace {
-
-// A float as Python prints it: 3 -> "3", 2.5 -> "2.5".
-std::string format_value(float value) {
-    std::ostringstream out;
-    out << value;
-    return out.str();
-}
+using detail::format_number;
 
 // Keras' squeeze_or_expand_to_same_rank, then an exact shape check: when the ranks differ by one
 // and the longer shape ends in 1, (B,) against (B, 1) becomes (B, 1) against (B, 1), and higher
@@ -77,7 +72,7 @@ std::pair<Tensor, Tensor> as_batch(std::pair<Tensor, Tensor> true_pred) {
 
 void check_label_smoothing(const std::string& who, float label_smoothing) {
     if (!(label_smoothing >= 0.0f && label_smoothing <= 1.0f))
-        throw Error(who + ": expected label_smoothing in [0, 1], got label_smoothing=" + format_value(label_smoothing));
+        throw Error(who + ": expected label_smoothing in [0, 1], got label_smoothing=" + format_number(label_smoothing));
 }
 
 // Each label an integer class id in [0, classes), or the ignored class.
@@ -87,7 +82,7 @@ void check_labels(const Loss& loss, const Tensor& labels, std::size_t classes, s
         if (ignore_class && y[i] == static_cast<float>(*ignore_class)) continue;
         if (!(y[i] >= 0.0f && y[i] < static_cast<float>(classes) && y[i] == std::floor(y[i])))
             throw Error(loss.class_name() + ": expected y_true to hold integer class ids in [0, " +
-                        std::to_string(classes) + "), got " + format_value(y[i]) + " at y_true[" + std::to_string(i) +
+                        std::to_string(classes) + "), got " + format_number(y[i]) + " at y_true[" + std::to_string(i) +
                         "] (y_pred has " + std::to_string(classes) + " classes)");
     }
 }
@@ -274,7 +269,7 @@ Tensor MeanAbsoluteError::call(const Tensor& y_true, const Tensor& y_pred) const
 
 Huber::Huber(HuberOptions options) : options_(std::move(options)) {
     if (!(options_.delta > 0.0f))
-        throw Error("Huber: expected delta > 0, got delta=" + format_value(options_.delta));
+        throw Error("Huber: expected delta > 0, got delta=" + format_number(options_.delta));
 }
 
 Tensor Huber::call(const Tensor& y_true, const Tensor& y_pred) const {

@@ -8,6 +8,7 @@
 //   scalar std::exp / std::tanh loops. gelu's erf is a polynomial (see normal_cdf).
 // softmax and log_softmax run exp once over the whole tensor, and their per-axis reductions as
 // contiguous loops, for any axis.
+#include "ops/axes.hpp"
 #include "tape.hpp"
 #include "xt_adapt.hpp"
 
@@ -59,15 +60,10 @@ struct AxisLayout {
 };
 
 AxisLayout layout_along(const Tensor& x, int axis, const char* op) {
-    const int rank = static_cast<int>(x.rank());
-    const int a = axis < 0 ? axis + rank : axis;
-    if (a < 0 || a >= rank)
-        throw Error(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for a tensor of rank " +
-                    std::to_string(rank) + " (shape " + to_string(x.shape()) + "); expected an axis in [" +
-                    std::to_string(-rank) + ", " + std::to_string(rank) + ")");
+    const std::size_t a = detail::normalize_axis(op, axis, x.shape());
     AxisLayout l;
-    for (int d = 0; d < rank; ++d) {
-        const std::size_t extent = x.shape()[static_cast<std::size_t>(d)];
+    for (std::size_t d = 0; d < x.rank(); ++d) {
+        const std::size_t extent = x.shape()[d];
         if (d < a) l.outer *= extent;
         else if (d == a) l.n = extent;
         else l.inner *= extent;

@@ -1,6 +1,7 @@
 // Reductions over axes. A reduction is a broadcast run backwards: x reduces into a "keepdims"
 // shape (1 along the reduced axes), and the gradient broadcasts from that shape back to x.
 #include "ops/broadcast.hpp"
+#include "ops/axes.hpp"
 #include "tape.hpp"
 
 #include <kerasxx/error.hpp>
@@ -12,14 +13,10 @@
 namespace kx::ops {
 
 using detail::InputGrads;
+using detail::axes_string;
+using detail::normalize_axis;
 
 namespace {
-std::string axes_string(const Axes& axes) {
-    std::string s = "(";
-    for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? ", " : "") + std::to_string(axes[i]);
-    return s + (axes.size() == 1 ? ",)" : ")");
-}
-
 // The shapes of a reduction of `shape` over `axes` (all when empty).
 struct Reduction {
     Shape keep;          // reduced axes set to 1: x broadcasts from it
@@ -28,18 +25,13 @@ struct Reduction {
 };
 
 Reduction plan(const char* op, const Shape& shape, const Axes& axes, bool keepdims) {
-    const int rank = static_cast<int>(shape.size());
     std::vector<bool> reduced(shape.size(), axes.empty());
     for (int axis : axes) {
-        const int a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank)
-            throw Error(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for a tensor of rank " +
-                        std::to_string(rank) + " (shape " + to_string(shape) + "); expected an axis in [" +
-                        std::to_string(-rank) + ", " + std::to_string(rank) + ")");
-        if (reduced[static_cast<std::size_t>(a)])
+        const std::size_t a = normalize_axis(op, axis, shape);
+        if (reduced[a])
             throw Error(std::string(op) + ": duplicate axis " + std::to_string(axis) + " in axes " + axes_string(axes) +
                         " for shape " + to_string(shape));
-        reduced[static_cast<std::size_t>(a)] = true;
+        reduced[a] = true;
     }
     Reduction r{shape, {}, 1};
     for (std::size_t a = 0; a < shape.size(); ++a) {

@@ -1,6 +1,7 @@
 // Shape manipulation. reshape shares storage (row-major data does not move); transpose, concat
 // and slice copy, and their gradients scatter back into the input's layout.
 #include "ops/broadcast.hpp"
+#include "ops/axes.hpp"
 #include "tape.hpp"
 
 #include <kerasxx/error.hpp>
@@ -13,25 +14,10 @@
 namespace kx::ops {
 
 using detail::InputGrads;
+using detail::axes_string;
+using detail::normalize_axis;
 
 namespace {
-std::string axes_string(const Axes& axes) {
-    std::string s = "(";
-    for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? ", " : "") + std::to_string(axes[i]);
-    return s + (axes.size() == 1 ? ",)" : ")");
-}
-
-// `axis` in [-rank, rank) as an index, or a kx::Error naming `op`.
-std::size_t normalize_axis(const char* op, int axis, const Shape& shape) {
-    const int rank = static_cast<int>(shape.size());
-    const int a = axis < 0 ? axis + rank : axis;
-    if (a < 0 || a >= rank)
-        throw Error(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for a tensor of rank " +
-                    std::to_string(rank) + " (shape " + to_string(shape) + "); expected an axis in [" +
-                    std::to_string(-rank) + ", " + std::to_string(rank) + ")");
-    return static_cast<std::size_t>(a);
-}
-
 std::size_t product(Shape::const_iterator first, Shape::const_iterator last) {
     return std::accumulate(first, last, std::size_t{1}, std::multiplies<>());
 }

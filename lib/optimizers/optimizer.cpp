@@ -1,3 +1,4 @@
+#include "format.hpp"
 #include "lanes.hpp"
 
 #include <kerasxx/error.hpp>
@@ -17,12 +18,7 @@
 namespace kx {
 
 namespace {
-
-std::string format_number(double value) {
-    std::ostringstream os;
-    os << value;
-    return os.str();
-}
+using detail::format_number;
 
 std::string format_option(const std::optional<double>& value) { return value ? format_number(*value) : "None"; }
 

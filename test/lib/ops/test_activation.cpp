@@ -1,3 +1,5 @@
+#include "support/values.hpp"
+
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -15,11 +17,7 @@ const Tensor points({2, 3}, {-2.5f, -1.0f, -0.3f, 0.4f, 1.2f, 2.1f});
 const Tensor points_wide({6}, {-2.5f, -1.0f, -0.3f, 0.4f, 1.2f, 3.1f});
 
 void require_values(const Tensor& actual, const std::vector<float>& expected, float margin = 1e-5f) {
-    REQUIRE(actual.size() == expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(actual.data()[i] == Approx(expected[i]).margin(margin));
-    }
+    check_values(actual, expected, margin);
 }
 
 void require_gradients_match(const kx::testing::Function& f, const Tensor& x) {

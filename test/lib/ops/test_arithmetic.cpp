@@ -1,17 +1,15 @@
 #include <catch2/catch.hpp>
 #include <kerasxx/kerasxx.hpp>
 
+#include "support/values.hpp"
+
 using Catch::Matchers::Contains;
 using kx::Tensor;
 
 namespace {
+// Every value within 1e-6 of the expectation.
 void require_values(const Tensor& t, const kx::Shape& shape, const std::vector<float>& expected) {
-    REQUIRE(t.shape() == shape);
-    const std::vector<float> actual = t.to_vector();
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(actual[i] == Approx(expected[i]).margin(1e-6));
-    }
+    check_values(t, shape, expected, 1e-6);
 }
 
 void require_gradients(const kx::testing::Function& f, const std::vector<Tensor>& inputs) {

@@ -1,0 +1,23 @@
+#include "axes.hpp"
+
+#include <kerasxx/error.hpp>
+
+namespace kx::detail {
+
+std::size_t normalize_axis(const char* op, int axis, const Shape& shape) {
+    const int rank = static_cast<int>(shape.size());
+    const int a = axis < 0 ? axis + rank : axis;
+    if (a < 0 || a >= rank)
+        throw Error(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for a tensor of rank " +
+                    std::to_string(rank) + " (shape " + to_string(shape) + "); expected an axis in [" +
+                    std::to_string(-rank) + ", " + std::to_string(rank) + ")");
+    return static_cast<std::size_t>(a);
+}
+
+std::string axes_string(const ops::Axes& axes) {
+    std::string s = "(";
+    for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? ", " : "") + std::to_string(axes[i]);
+    return s + (axes.size() == 1 ? ",)" : ")");
+}
+
+}  // namespace kx::detail
