@@ -67,7 +67,9 @@ Logs Model::train_step(const Tensor& x, const Tensor& y, const Tensor& sample_we
     Tensor y_pred = (*this)(x, true);
     Tensor loss = compiled_loss(y, y_pred, sample_weight);
     const std::vector<Variable> variables = trainable_weights();
-    for (const Variable& v : variables) v.zero_grad();
+    // Cleared rather than zeroed: a weight the loss does not reach has no gradient, and the
+    // optimizer skips it (as Keras does) instead of moving its moments with a zero.
+    for (const Variable& v : variables) v.clear_grad();
     backward(loss);
     optimizer().apply_gradients(variables);
     return update_metrics(y, y_pred.detach(), sample_weight, loss.item());

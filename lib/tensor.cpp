@@ -156,6 +156,10 @@ Tensor Tensor::grad() const {
     return from_impl(std::move(impl));
 }
 
+void Tensor::clear_grad() const {
+    if (impl_) impl_->grad.reset();
+}
+
 void Tensor::zero_grad() const {
     if (impl_ && impl_->grad) std::fill_n(impl_->grad->data(), impl_->grad->size(), 0.0f);
 }

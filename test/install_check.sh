@@ -3,9 +3,10 @@
 # with nothing but `g++ -std=c++20 prog.cpp $(pkg-config --cflags --libs kerasxx)` and runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+build=${1:-build}
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
-meson install -C build --quiet --destdir "$prefix" >/dev/null
+meson install -C "$build" --quiet --destdir "$prefix" >/dev/null
 root="$prefix/usr/local"
 libdir=$(dirname "$(find "$root" -name kerasxx.pc | head -1)")
 # The .pc file names the final prefix; point pkg-config at the staged copy instead.
@@ -18,7 +19,7 @@ int main() {
     model.compile({.optimizer = "sgd", .loss = "mse"});
     kx::Tensor x = kx::Tensor::ones({8, 4});
     model.fit(x, kx::Tensor::zeros({8, 1}), {.epochs = 2, .verbose = 0});
-    std::cout << "params=" << model.count_params() << " predict=" << model.predict(x).shape() << '\n';
+    std::cout << "params=" << model.count_params() << " predict=" << kx::to_string(model.predict(x).shape()) << '\n';
 }
 CPP
 g++ -std=c++20 "$prefix/prog.cpp" -o "$prefix/prog" $(pkg-config --cflags --libs kerasxx) -Wl,-rpath,"$(dirname "$(find "$root" -name 'libkerasxx.so' | head -1)")"

@@ -111,6 +111,7 @@ public:
     bool requires_grad() const { return impl_ && impl_->requires_grad; }
     Tensor grad() const;                                  // undefined until backward() reaches it
     void zero_grad() const;              // a handle: clears the shared gradient
+    void clear_grad() const;             // drops the gradient: "none" until the next backward reaches it
 
     const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }
     static Tensor from_impl(std::shared_ptr<detail::TensorImpl> impl);   // for kernels: wraps storage as is

@@ -75,3 +75,23 @@ TEST_CASE("The Keras default optimizer is rmsprop", "[model]") {
     model.compile({.loss = "mse"});
     CHECK(model.optimizer().class_name() == "RMSprop");
 }
+
+TEST_CASE("A weight the loss does not reach gets no gradient and is not updated", "[model]") {
+    // y = x . kernel; `unused` is a trainable weight that call() never reads.
+    class WithUnusedWeight : public kx::Layer {
+    public:
+        void build(const kx::Shape& s) override {
+            kernel_ = add_weight("kernel", {s.back(), 1}, "ones");
+            unused_ = add_weight("unused", {3}, "ones");
+        }
+        kx::Tensor call(const kx::Tensor& x, bool) override { return kx::ops::matmul(x, kernel_); }
+        kx::Variable kernel_, unused_;
+    };
+    auto layer = std::make_shared<WithUnusedWeight>();
+    kx::Sequential model({kx::layers::Input({2}), layer});
+    model.compile({.optimizer = kx::optimizers::AdamW(0.1), .loss = "mse"});
+    model.train_on_batch(kx::Tensor({2, 2}, {1, 2, 3, 4}), kx::Tensor({2, 1}, {0, 1}));
+    CHECK_FALSE(layer->unused_.grad().defined());
+    CHECK(layer->unused_.to_vector() == std::vector<float>{1, 1, 1});
+    CHECK(layer->kernel_.to_vector() != std::vector<float>{1, 1});
+}
