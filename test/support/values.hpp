@@ -1,8 +1,10 @@
-// Value assertions shared by the op tests: every element within `margin` of the expected value.
+// Assertions shared by the op tests: values within a margin, and gradients that agree with
+// finite differences.
 #pragma once
 
 #include <catch2/catch.hpp>
 #include <kerasxx/tensor.hpp>
+#include <kerasxx/testing.hpp>
 
 #include <vector>
 
@@ -18,4 +20,10 @@ inline void check_values(const kx::Tensor& actual, const kx::Shape& shape, const
                            double margin) {
     REQUIRE(actual.shape() == shape);
     check_values(actual, expected, margin);
+}
+
+inline void require_gradients(const kx::testing::Function& f, const std::vector<kx::Tensor>& inputs) {
+    const auto result = kx::testing::check_gradients(f, inputs);
+    INFO(result.report);
+    REQUIRE(result.ok);
 }

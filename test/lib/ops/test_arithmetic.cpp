@@ -12,12 +12,6 @@ void require_values(const Tensor& t, const kx::Shape& shape, const std::vector<f
     check_values(t, shape, expected, 1e-6);
 }
 
-void require_gradients(const kx::testing::Function& f, const std::vector<Tensor>& inputs) {
-    const auto result = kx::testing::check_gradients(f, inputs);
-    INFO(result.report);
-    REQUIRE(result.ok);
-}
-
 const Tensor m23({2, 3}, {1, 2, 3, 4, 5, 6});
 const Tensor row3({3}, {10, 20, 30});
 }  // namespace
