@@ -22,7 +22,12 @@ int main() {
     std::cout << "params=" << model.count_params() << " predict=" << kx::to_string(model.predict(x).shape()) << '\n';
 }
 CPP
-g++ -std=c++20 "$prefix/prog.cpp" -o "$prefix/prog" $(pkg-config --cflags --libs kerasxx) -Wl,-rpath,"$(dirname "$(find "$root" -name 'libkerasxx.so' | head -1)")"
+if ! g++ -std=c++20 "$prefix/prog.cpp" -o "$prefix/prog" $(pkg-config --cflags --libs kerasxx) \
+        -Wl,-rpath,"$(dirname "$(find "$root" -name 'libkerasxx.so' | head -1)")" 2>"$prefix/g++.log"; then
+    echo "install check: FAILED, the program did not compile:"
+    head -20 "$prefix/g++.log"
+    exit 1
+fi
 out=$("$prefix/prog")
 if [[ $out == "params=19 predict=(8, 1)" ]]; then
     echo "install check: ok ($out)"
