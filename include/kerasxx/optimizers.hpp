@@ -11,6 +11,9 @@
 // update, var -= var * weight_decay * learning_rate), clipnorm (each gradient's L2 norm),
 // clipvalue (each element), global_clipnorm (the norm of all gradients together; at most one of
 // the three clips), name. The learning rate is a number or a schedule of the iteration count.
+// Each optimizer's Options repeats these common fields rather than inheriting them: C++
+// designated initializers cannot name a base aggregate's members, and `{.learning_rate = 1e-3,
+// .clipnorm = 1.0}` must read like the Keras call.
 //
 // A custom optimizer derives from kx::Optimizer and writes only Keras' update_step: the base
 // skips variables without a gradient, clips, decays weights, stores the slot variables it asks
