@@ -94,7 +94,8 @@ public:
     bool defined() const { return impl_ != nullptr; }
     const Shape& shape() const;
     std::size_t rank() const { return shape().size(); }
-    std::size_t size() const { return num_elements(shape()); }
+    // The element count; the storage holds exactly that many floats (views share a same-size buffer).
+    std::size_t size() const { return impl_ ? impl_->storage->size() : num_elements(shape()); }
     std::size_t dim(int axis) const;                      // negative axes count from the end
     float* data();
     const float* data() const;
