@@ -114,19 +114,36 @@ void backward(const Tensor& loss, const Tensor& seed) {
 }
 
 std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vector<Variable>& sources) {
-    std::vector<Tensor> saved;
-    for (const Variable& v : sources) {   // keep what the variables had accumulated before
-        saved.push_back(v.grad().defined() ? v.grad().clone() : Tensor());
-        v.zero_grad();
+    if (!target.defined()) throw Error("GradientTape::gradient: the target tensor is undefined");
+    // Every leaf backward() would write to (the variables the target depends on, or the target
+    // itself) gets a fresh gradient slot for the duration, then its own back: the tape leaves no
+    // trace on any variable's accumulated gradient, listed in `sources` or not.
+    std::vector<std::pair<detail::TensorImpl*, std::shared_ptr<detail::Storage>>> saved;
+    auto set_aside = [&](detail::TensorImpl* leaf) {
+        if (std::none_of(saved.begin(), saved.end(), [&](const auto& s) { return s.first == leaf; }))
+            saved.emplace_back(leaf, std::move(leaf->grad));
+    };
+    if (target.impl()->grad_fn) {
+        for (detail::Node* node : reverse_topological(target.impl()->grad_fn.get()))
+            for (const Tensor& input : node->inputs)
+                if (input.defined() && !input.impl()->grad_fn && input.requires_grad()) set_aside(input.impl().get());
+    } else {
+        set_aside(target.impl().get());
     }
-    backward(target);
+    for (const Variable& v : sources) set_aside(v.impl().get());   // unused sources read as zeros
+
     std::vector<Tensor> grads;
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        Tensor g = sources[i].grad();
-        grads.push_back(g.defined() ? g.clone() : Tensor::zeros(sources[i].shape()));
-        if (saved[i].defined()) sources[i].grad().copy_from(saved[i]);
-        else sources[i].zero_grad();
+    try {
+        backward(target);
+        for (const Variable& v : sources) {
+            const Tensor g = v.grad();
+            grads.push_back(g.defined() ? g.clone() : Tensor::zeros(v.shape()));
+        }
+    } catch (...) {
+        for (auto& [leaf, grad] : saved) leaf->grad = std::move(grad);
+        throw;
     }
+    for (auto& [leaf, grad] : saved) leaf->grad = std::move(grad);
     return grads;
 }
 

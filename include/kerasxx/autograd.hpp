@@ -39,7 +39,8 @@ public:
 // `seed` (d(result)/d(loss), same shape as loss) is given. Gradients accumulate until zero_grad().
 void backward(const Tensor& loss, const Tensor& seed = Tensor());
 
-// Keras/TF-style: the gradients of `target` with respect to `sources` (zero where unused).
+// Keras/TF-style: the gradients of `target` with respect to `sources` (zero where unused). Unlike
+// backward(), it leaves every variable's accumulated gradient exactly as it found it.
 class GradientTape {
 public:
     std::vector<Tensor> gradient(const Tensor& target, const std::vector<Variable>& sources);

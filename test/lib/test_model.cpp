@@ -27,8 +27,8 @@ public:
         const kx::Tensor y_pred = (*this)(x, true);
         const kx::Tensor loss = compiled_loss(y, y_pred, w);
         const std::vector<kx::Variable> vars = trainable_weights();
-        const std::vector<kx::Tensor> grads = kx::GradientTape().gradient(loss, vars);
-        for (std::size_t i = 0; i < vars.size(); ++i) vars[i].grad().copy_from(grads[i]);
+        for (const kx::Variable& v : vars) v.clear_grad();
+        kx::backward(loss);
         optimizer().apply_gradients(vars);
         return update_metrics(y, y_pred.detach(), w, loss.item());
     }
