@@ -3,10 +3,11 @@
 // ../shared/peers/torch_mlp.py: 20 warm-up batches on a throw-away model, then a fresh model, and
 // throughput = 60000 / wall time of epoch 1 (shuffle and batch gathering included).
 //
-//   mlp_train [--epochs N]     (run it through bench/compare_mlp.sh for the ratio against PyTorch)
+//   mlp_train [--epochs N]     (run it through bench/compare.sh mlp for the ratio against PyTorch)
+#include "epoch_timer.hpp"
+
 #include <kerasxx/kerasxx.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -24,19 +25,6 @@ kx::Sequential make_model() {
                    .metrics = {"accuracy"}});
     return model;
 }
-
-// Records the wall time of each epoch.
-class EpochTimer : public kx::Callback {
-public:
-    void on_epoch_begin(int, kx::Logs&) override { start_ = std::chrono::steady_clock::now(); }
-    void on_epoch_end(int, kx::Logs&) override {
-        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
-    }
-    std::vector<double> seconds;
-
-private:
-    std::chrono::steady_clock::time_point start_;
-};
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -1,3 +1,5 @@
+#include "family_registration.hpp"
+
 #include <kerasxx/error.hpp>
 #include <kerasxx/layers/core.hpp>
 #include <kerasxx/layers/registry.hpp>
@@ -23,18 +25,6 @@ Shape shape_of(const json& dims, bool skip_batch) {
     return shape;
 }
 
-// {"class_name": "GlorotUniform", "config": {...}} -> the initializer registered as "glorot_uniform".
-Handle<Initializer> initializer_of(const json& spec) {
-    const std::string class_name = spec.at("class_name").get<std::string>();
-    std::string identifier;
-    for (std::size_t i = 0; i < class_name.size(); ++i) {
-        const char c = class_name[i];
-        if (std::isupper(static_cast<unsigned char>(c)) && i > 0) identifier += '_';
-        identifier += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return Initializer::get(identifier);
-}
-
 template <class L>
 LayerHandle with_trainable(L layer, const json& config) {
     LayerHandle handle(std::move(layer));
@@ -49,8 +39,8 @@ std::map<std::string, LayerFactory>& table() {
              return with_trainable(Dense(c.at("units").get<std::size_t>(),
                                          {.activation = c.value("activation", "linear"),
                                           .use_bias = c.value("use_bias", true),
-                                          .kernel_initializer = initializer_of(c.at("kernel_initializer")),
-                                          .bias_initializer = initializer_of(c.at("bias_initializer")),
+                                          .kernel_initializer = detail::initializer_of(c.at("kernel_initializer")),
+                                          .bias_initializer = detail::initializer_of(c.at("bias_initializer")),
                                           .name = name_of(c)}),
                                    c);
          }},
@@ -64,9 +54,15 @@ std::map<std::string, LayerFactory>& table() {
              return with_trainable(Sequential(std::move(layers), name_of(c)), c);
          }},
     };
+    detail::register_convolutional_layers(factories);
+    detail::register_pooling_layers(factories);
     return factories;
 }
 }  // namespace
+
+Handle<Initializer> detail::initializer_of(const json& spec) {
+    return Initializer::get(spec.at("class_name").get<std::string>());
+}
 
 void register_layer(const std::string& class_name, LayerFactory factory) { table()[class_name] = std::move(factory); }
 

@@ -25,7 +25,9 @@
 #include <kerasxx/error.hpp>
 #include <kerasxx/initializers.hpp>
 #include <kerasxx/layer.hpp>
+#include <kerasxx/layers/convolutional.hpp>
 #include <kerasxx/layers/core.hpp>
+#include <kerasxx/layers/pooling.hpp>
 #include <kerasxx/layers/registry.hpp>
 #include <kerasxx/layers/regularization.hpp>
 #include <kerasxx/layers/reshaping.hpp>

@@ -70,6 +70,21 @@ Tensor log_softmax(const Tensor& x, int axis = -1);
 // from the global generator (kx::utils::set_random_seed). Identity when rate is 0.
 Tensor dropout(const Tensor& x, float rate);
 
+// Convolution and pooling, channels_last (NHWC) as Keras. x (batch, height, width, channels);
+// kernel (kernel_h, kernel_w, channels, filters) as Keras stores it; bias (filters,) or undefined.
+// padding "valid" (no padding) or "same" (output = ceil(input / stride), zeros split as Keras/TF:
+// the extra one at the bottom/right).
+struct Size2 {
+    Size2(std::size_t n) : h(n), w(n) {}                         // NOLINT: 3 means 3x3, as in Keras
+    Size2(std::size_t h_, std::size_t w_) : h(h_), w(w_) {}
+    std::size_t h, w;
+    bool operator==(const Size2&) const = default;
+};
+Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, Size2 strides = 1,
+              const std::string& padding = "valid", Size2 dilation_rate = 1);
+Tensor max_pool2d(const Tensor& x, Size2 pool_size, Size2 strides, const std::string& padding = "valid");
+Tensor avg_pool2d(const Tensor& x, Size2 pool_size, Size2 strides, const std::string& padding = "valid");
+
 // Fused kernels for the hot path.
 // dense: activation(x · kernel + bias); x (B, in), kernel (in, out), bias (out,) or undefined.
 // `activation` is one of linear, relu, sigmoid, tanh (others: apply the activation op after).

@@ -1,0 +1,104 @@
+// Pooling layers, channels_last (batch, height, width, channels) as Keras.
+//
+//   kx::Sequential model({
+//       kx::layers::Input({28, 28, 1}),
+//       kx::layers::Conv2D(32, 3, {.activation = "relu"}),
+//       kx::layers::MaxPooling2D(2),                                    // (26, 26) -> (13, 13)
+//       kx::layers::AveragePooling2D({3, 3}, {.strides = 2, .padding = "same"}),   // -> (7, 7)
+//       kx::layers::GlobalAveragePooling2D(),                           // -> (32,)
+//       kx::layers::Dense(10, "softmax"),
+//   });
+//
+// strides default to pool_size, as in Keras. padding "valid" drops the windows that would overrun
+// the input; "same" pads so that output = ceil(input / stride) and pools over the real pixels only
+// (an average divides by the number of real pixels in its window, like Keras/TF).
+#pragma once
+
+#include <kerasxx/layer.hpp>
+#include <kerasxx/ops.hpp>
+
+#include <optional>
+#include <string>
+
+namespace kx::layers {
+
+using ops::Size2;
+
+struct Pooling2DOptions {
+    std::optional<Size2> strides = std::nullopt;   // pool_size when unset
+    std::string padding = "valid";                 // "valid" or "same"
+    std::string name = {};
+};
+
+// What MaxPooling2D and AveragePooling2D share: arguments, validation, output shape and config.
+class Pooling2D : public Layer {
+public:
+    void build(const Shape& input_shape) override;
+    Shape compute_output_shape(const Shape& input_shape) override;
+    nlohmann::json get_config() const override;
+
+    Size2 pool_size() const { return pool_size_; }
+    Size2 strides() const { return strides_; }
+    const std::string& padding() const { return padding_; }
+
+protected:
+    Pooling2D(const char* class_name, Size2 pool_size, Pooling2DOptions options);   // class_name: for errors
+    void check_input(const Shape& input_shape) const;   // rank 4, or a kx::Error naming the layer
+
+    Size2 pool_size_;
+    Size2 strides_;
+    std::string padding_;
+};
+
+// The maximum of each pool_size window.
+class MaxPooling2D : public Pooling2D {
+public:
+    using Options = Pooling2DOptions;
+    explicit MaxPooling2D(Size2 pool_size = 2, Options options = {});
+    Tensor call(const Tensor& inputs, bool training) override;
+};
+
+// The mean of each pool_size window's real (non-padded) pixels.
+class AveragePooling2D : public Pooling2D {
+public:
+    using Options = Pooling2DOptions;
+    explicit AveragePooling2D(Size2 pool_size = 2, Options options = {});
+    Tensor call(const Tensor& inputs, bool training) override;
+};
+
+struct GlobalPooling2DOptions {
+    bool keepdims = false;   // (batch, 1, 1, channels) instead of (batch, channels)
+    std::string name = {};
+};
+
+// What the global poolings share: a reduction over height and width.
+class GlobalPooling2D : public Layer {
+public:
+    void build(const Shape& input_shape) override;
+    Shape compute_output_shape(const Shape& input_shape) override;
+    nlohmann::json get_config() const override;
+    bool keepdims() const { return keepdims_; }
+
+protected:
+    explicit GlobalPooling2D(GlobalPooling2DOptions options);
+
+    bool keepdims_;
+};
+
+// The mean over height and width of each channel.
+class GlobalAveragePooling2D : public GlobalPooling2D {
+public:
+    using Options = GlobalPooling2DOptions;
+    explicit GlobalAveragePooling2D(Options options = {});
+    Tensor call(const Tensor& inputs, bool training) override;
+};
+
+// The maximum over height and width of each channel.
+class GlobalMaxPooling2D : public GlobalPooling2D {
+public:
+    using Options = GlobalPooling2DOptions;
+    explicit GlobalMaxPooling2D(Options options = {});
+    Tensor call(const Tensor& inputs, bool training) override;
+};
+
+}  // namespace kx::layers

@@ -1,0 +1,166 @@
+#include "family_registration.hpp"
+
+#include <kerasxx/error.hpp>
+#include <kerasxx/layers/pooling.hpp>
+#include <kerasxx/ops.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace kx::layers {
+
+namespace {
+using json = nlohmann::json;
+
+// "(3, 3)". Built by appending: GCC 12 warns falsely (-Wrestrict) on "(" + std::to_string(...).
+std::string size2_string(Size2 s) {
+    std::string out = "(";
+    out += std::to_string(s.h) + ", " + std::to_string(s.w) + ")";
+    return out;
+}
+
+// One spatial dimension of the output, by TF's rule; None stays None.
+std::size_t pooled_dim(std::size_t in, std::size_t pool, std::size_t stride, const std::string& padding) {
+    if (in == None) return None;
+    if (padding == "same") return (in + stride - 1) / stride;
+    return (in - pool) / stride + 1;   // the caller has checked pool <= in
+}
+}  // namespace
+
+Pooling2D::Pooling2D(const char* class_name, Size2 pool_size, Pooling2DOptions options)
+    : Layer(std::move(options.name)),
+      pool_size_(pool_size),
+      strides_(options.strides.value_or(pool_size)),
+      padding_(std::move(options.padding)) {
+    // Checked here, not only in the op, so that a bad layer fails where it is written, as in Keras.
+    const std::string where = class_name;
+    if (pool_size_.h == 0 || pool_size_.w == 0)
+        throw Error(where + ": expected a positive pool_size, got " + size2_string(pool_size_));
+    if (strides_.h == 0 || strides_.w == 0)
+        throw Error(where + ": expected positive strides, got " + size2_string(strides_));
+    if (padding_ != "valid" && padding_ != "same")
+        throw Error(where + ": unknown padding '" + padding_ + "'; expected one of: valid, same");
+}
+
+void Pooling2D::check_input(const Shape& input_shape) const {
+    if (input_shape.size() != 4)
+        throw Error(describe() + ": expected input of rank 4 (batch, height, width, channels), got shape " +
+                    to_string(input_shape));
+    const bool too_small = (input_shape[1] != None && pool_size_.h > input_shape[1]) ||
+                           (input_shape[2] != None && pool_size_.w > input_shape[2]);
+    if (padding_ == "valid" && too_small)
+        throw Error(describe() + ": pool_size " + size2_string(pool_size_) + " is larger than the input " +
+                    to_string(input_shape) + " with padding 'valid'; use padding 'same' or a smaller pool");
+}
+
+void Pooling2D::build(const Shape& input_shape) { check_input(input_shape); }
+
+Shape Pooling2D::compute_output_shape(const Shape& input_shape) {
+    check_input(input_shape);
+    return {input_shape[0], pooled_dim(input_shape[1], pool_size_.h, strides_.h, padding_),
+            pooled_dim(input_shape[2], pool_size_.w, strides_.w, padding_), input_shape[3]};
+}
+
+json Pooling2D::get_config() const {
+    json config = Layer::get_config();
+    config["pool_size"] = {pool_size_.h, pool_size_.w};
+    config["strides"] = {strides_.h, strides_.w};
+    config["padding"] = padding_;
+    config["data_format"] = "channels_last";
+    return config;
+}
+
+MaxPooling2D::MaxPooling2D(Size2 pool_size, Options options)
+    : Pooling2D("MaxPooling2D", pool_size, std::move(options)) {
+    claim_name();
+}
+
+Tensor MaxPooling2D::call(const Tensor& inputs, bool) {
+    return ops::max_pool2d(inputs, pool_size_, strides_, padding_);
+}
+
+AveragePooling2D::AveragePooling2D(Size2 pool_size, Options options)
+    : Pooling2D("AveragePooling2D", pool_size, std::move(options)) {
+    claim_name();
+}
+
+Tensor AveragePooling2D::call(const Tensor& inputs, bool) {
+    return ops::avg_pool2d(inputs, pool_size_, strides_, padding_);
+}
+
+GlobalPooling2D::GlobalPooling2D(GlobalPooling2DOptions options)
+    : Layer(std::move(options.name)), keepdims_(options.keepdims) {}
+
+void GlobalPooling2D::build(const Shape& input_shape) { compute_output_shape(input_shape); }
+
+Shape GlobalPooling2D::compute_output_shape(const Shape& input_shape) {
+    if (input_shape.size() != 4)
+        throw Error(describe() + ": expected input of rank 4 (batch, height, width, channels), got shape " +
+                    to_string(input_shape));
+    if (keepdims_) return {input_shape[0], 1, 1, input_shape[3]};
+    return {input_shape[0], input_shape[3]};
+}
+
+json GlobalPooling2D::get_config() const {
+    json config = Layer::get_config();
+    config["data_format"] = "channels_last";
+    config["keepdims"] = keepdims_;
+    return config;
+}
+
+GlobalAveragePooling2D::GlobalAveragePooling2D(Options options) : GlobalPooling2D(std::move(options)) { claim_name(); }
+
+Tensor GlobalAveragePooling2D::call(const Tensor& inputs, bool) { return ops::mean(inputs, {1, 2}, keepdims_); }
+
+GlobalMaxPooling2D::GlobalMaxPooling2D(Options options) : GlobalPooling2D(std::move(options)) { claim_name(); }
+
+Tensor GlobalMaxPooling2D::call(const Tensor& inputs, bool) { return ops::max(inputs, {1, 2}, keepdims_); }
+
+namespace detail {
+
+namespace {
+Size2 size2_of(const json& value) {
+    if (value.is_number_unsigned()) return value.get<std::size_t>();
+    return {value.at(0).get<std::size_t>(), value.at(1).get<std::size_t>()};
+}
+
+// Keras configs may say "channels_last" or null (the default); channels_first is not supported.
+void require_channels_last(const std::string& class_name, const json& config) {
+    const json format = config.value("data_format", json());
+    if (!format.is_null() && format != "channels_last")
+        throw Error("layers::deserialize: " + class_name + " supports data_format 'channels_last' only, got " +
+                    format.dump());
+}
+
+template <class L>
+LayerFactory pooling_factory(const std::string& class_name) {
+    return [class_name](const json& c) {
+        require_channels_last(class_name, c);
+        Pooling2DOptions options{.padding = c.value("padding", "valid"), .name = c.value("name", std::string())};
+        if (c.contains("strides") && !c["strides"].is_null()) options.strides = size2_of(c["strides"]);
+        LayerHandle layer(L(size2_of(c.value("pool_size", json(2))), std::move(options)));
+        layer->set_trainable(c.value("trainable", true));
+        return layer;
+    };
+}
+
+template <class L>
+LayerFactory global_pooling_factory(const std::string& class_name) {
+    return [class_name](const json& c) {
+        require_channels_last(class_name, c);
+        LayerHandle layer(L({.keepdims = c.value("keepdims", false), .name = c.value("name", std::string())}));
+        layer->set_trainable(c.value("trainable", true));
+        return layer;
+    };
+}
+}  // namespace
+
+void register_pooling_layers(FactoryTable& table) {
+    table["MaxPooling2D"] = pooling_factory<MaxPooling2D>("MaxPooling2D");
+    table["AveragePooling2D"] = pooling_factory<AveragePooling2D>("AveragePooling2D");
+    table["GlobalAveragePooling2D"] = global_pooling_factory<GlobalAveragePooling2D>("GlobalAveragePooling2D");
+    table["GlobalMaxPooling2D"] = global_pooling_factory<GlobalMaxPooling2D>("GlobalMaxPooling2D");
+}
+
+}  // namespace detail
+
+}  // namespace kx::layers
