@@ -93,10 +93,8 @@ nlohmann::json Conv2D::get_config() const {
     config["dilation_rate"] = pair_json(options_.dilation_rate);
     config["activation"] = options_.activation;
     config["use_bias"] = options_.use_bias;
-    config["kernel_initializer"] = {{"class_name", options_.kernel_initializer->class_name()},
-                                    {"config", options_.kernel_initializer->get_config()}};
-    config["bias_initializer"] = {{"class_name", options_.bias_initializer->class_name()},
-                                  {"config", options_.bias_initializer->get_config()}};
+    config["kernel_initializer"] = initializers::serialize(*options_.kernel_initializer);
+    config["bias_initializer"] = initializers::serialize(*options_.bias_initializer);
     return config;
 }
 

@@ -63,10 +63,8 @@ nlohmann::json Dense::get_config() const {
     config["units"] = units_;
     config["activation"] = options_.activation;
     config["use_bias"] = options_.use_bias;
-    config["kernel_initializer"] = {{"class_name", options_.kernel_initializer->class_name()},
-                                    {"config", options_.kernel_initializer->get_config()}};
-    config["bias_initializer"] = {{"class_name", options_.bias_initializer->class_name()},
-                                  {"config", options_.bias_initializer->get_config()}};
+    config["kernel_initializer"] = initializers::serialize(*options_.kernel_initializer);
+    config["bias_initializer"] = initializers::serialize(*options_.bias_initializer);
     return config;
 }
 

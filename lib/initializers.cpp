@@ -111,6 +111,10 @@ std::string snake_case(const std::string& name) {
 
 nlohmann::json Initializer::get_config() const { return nlohmann::json::object(); }
 
+nlohmann::json initializers::serialize(const Initializer& initializer) {
+    return {{"class_name", initializer.class_name()}, {"config", initializer.get_config()}};
+}
+
 std::shared_ptr<Initializer> Initializer::get(const std::string& identifier) {
     using namespace initializers;
     static const std::map<std::string, std::function<std::shared_ptr<Initializer>()>> table = {

@@ -46,6 +46,9 @@ struct Fans {
 // with K = prod(k...), e.g. (3, 3, 16, 32) -> (144, 288).
 Fans compute_fans(const Shape& shape);
 
+// Keras' serialized form, {"class_name": "GlorotUniform", "config": {...}}, as layer configs hold it.
+nlohmann::json serialize(const Initializer& initializer);
+
 class Zeros : public Initializer {
 public:
     Tensor operator()(const Shape& shape) const override;

@@ -200,3 +200,10 @@ TEST_CASE("VarianceScaling validates scale, mode and distribution like Keras", "
     REQUIRE_THROWS_WITH(init::RandomUniform(1.0, 0.0), Catch::Contains("minval < maxval"));
     REQUIRE_THROWS_WITH(init::RandomNormal(0.0, -1.0), Catch::Contains("stddev >= 0"));
 }
+
+TEST_CASE("serialize gives Keras' class_name/config form that get() reads back", "[initializers]") {
+    const nlohmann::json s = kx::initializers::serialize(kx::initializers::Constant(0.5));
+    CHECK(s["class_name"] == "Constant");
+    CHECK(s["config"]["value"] == 0.5);
+    CHECK(kx::Initializer::get(s["class_name"].get<std::string>())->class_name() == "Constant");
+}
