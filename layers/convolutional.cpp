@@ -1,4 +1,5 @@
 #include "family_registration.hpp"
+#include "ops/window.hpp"
 
 #include <kerasxx/error.hpp>
 #include <kerasxx/layers/convolutional.hpp>
@@ -14,7 +15,7 @@ namespace kx::layers {
 namespace {
 using json = nlohmann::json;
 
-std::string pair_string(ops::Size2 s) { return "(" + std::to_string(s.h) + ", " + std::to_string(s.w) + ")"; }
+using kx::detail::size2_string;
 
 json pair_json(ops::Size2 s) { return json::array({s.h, s.w}); }
 
@@ -27,10 +28,7 @@ ops::Size2 pair_of(const json& value) {
 // One spatial axis, TF's rule: "same" gives ceil(in / stride); "valid" the windows that fit (none
 // when the dilated kernel is longer than the input, which the caller reports).
 std::size_t output_length(std::size_t in, std::size_t k, std::size_t stride, std::size_t dilation, bool same) {
-    if (in == None) return None;
-    if (same) return (in + stride - 1) / stride;
-    const std::size_t span = (k - 1) * dilation + 1;
-    return span > in ? 0 : (in - span) / stride + 1;
+    return in == None ? None : kx::detail::window_axis(in, k, stride, dilation, same).out;
 }
 }  // namespace
 
@@ -41,11 +39,11 @@ Conv2D::Conv2D(std::size_t filters, ops::Size2 kernel_size, Options options)
         throw Error("Conv2D: received an invalid value for filters, expected a positive integer. Received: filters=0");
     const auto positive = [](ops::Size2 s) { return s.h > 0 && s.w > 0; };
     if (!positive(kernel_size_))
-        throw Error("Conv2D: expected a positive kernel_size, received kernel_size=" + pair_string(kernel_size_));
+        throw Error("Conv2D: expected a positive kernel_size, received kernel_size=" + size2_string(kernel_size_));
     if (!positive(options_.strides))
-        throw Error("Conv2D: expected positive strides, received strides=" + pair_string(options_.strides));
+        throw Error("Conv2D: expected positive strides, received strides=" + size2_string(options_.strides));
     if (!positive(options_.dilation_rate))
-        throw Error("Conv2D: expected a positive dilation_rate, received dilation_rate=" + pair_string(options_.dilation_rate));
+        throw Error("Conv2D: expected a positive dilation_rate, received dilation_rate=" + size2_string(options_.dilation_rate));
     std::string& padding = options_.padding;
     std::transform(padding.begin(), padding.end(), padding.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (padding != "valid" && padding != "same")
@@ -59,9 +57,9 @@ void Conv2D::build(const Shape& input_shape) {
                     to_string(input_shape));
     const Shape out = compute_output_shape(input_shape);
     if (out[1] == 0 || out[2] == 0)
-        throw Error(describe() + ": kernel " + pair_string(kernel_size_) + " with dilation " +
-                    pair_string(options_.dilation_rate) + " is larger than the input " +
-                    pair_string({input_shape[1], input_shape[2]}) + " with padding 'valid'; use padding 'same' or a "
+        throw Error(describe() + ": kernel " + size2_string(kernel_size_) + " with dilation " +
+                    size2_string(options_.dilation_rate) + " is larger than the input " +
+                    size2_string({input_shape[1], input_shape[2]}) + " with padding 'valid'; use padding 'same' or a "
                     "smaller kernel");
     kernel_ = add_weight("kernel", {kernel_size_.h, kernel_size_.w, input_shape[3], filters_}, options_.kernel_initializer);
     if (options_.use_bias) bias_ = add_weight("bias", {filters_}, options_.bias_initializer);

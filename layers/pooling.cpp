@@ -1,4 +1,5 @@
 #include "family_registration.hpp"
+#include "ops/window.hpp"
 
 #include <kerasxx/error.hpp>
 #include <kerasxx/layers/pooling.hpp>
@@ -11,18 +12,11 @@ namespace kx::layers {
 namespace {
 using json = nlohmann::json;
 
-// "(3, 3)". Built by appending: GCC 12 warns falsely (-Wrestrict) on "(" + std::to_string(...).
-std::string size2_string(Size2 s) {
-    std::string out = "(";
-    out += std::to_string(s.h) + ", " + std::to_string(s.w) + ")";
-    return out;
-}
+using kx::detail::size2_string;
 
 // One spatial dimension of the output, by TF's rule; None stays None.
 std::size_t pooled_dim(std::size_t in, std::size_t pool, std::size_t stride, const std::string& padding) {
-    if (in == None) return None;
-    if (padding == "same") return (in + stride - 1) / stride;
-    return (in - pool) / stride + 1;   // the caller has checked pool <= in
+    return in == None ? None : kx::detail::window_axis(in, pool, stride, 1, padding == "same").out;
 }
 }  // namespace
 

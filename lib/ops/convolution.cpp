@@ -3,6 +3,7 @@
 // as a (kh*kw*C, F) matrix without any reordering. The backward pass is two more GEMMs and a
 // scatter-add (col2im) of the patch gradients back onto the input.
 #include "blas.hpp"
+#include "ops/window.hpp"
 #include "tape.hpp"
 
 #include <kerasxx/error.hpp>
@@ -19,8 +20,6 @@ namespace kx::ops {
 using detail::InputGrads;
 
 namespace {
-std::string pair_string(std::size_t h, std::size_t w) { return "(" + std::to_string(h) + ", " + std::to_string(w) + ")"; }
-
 struct Geometry {
     std::size_t batch, in_h, in_w, channels;
     std::size_t k_h, k_w, filters;
@@ -35,21 +34,6 @@ struct Geometry {
         return k_h == 1 && k_w == 1 && stride_h == 1 && stride_w == 1 && pad_top == 0 && pad_left == 0;
     }
 };
-
-// TF's rule for one spatial axis: "valid" keeps the windows that fit; "same" gives ceil(in / stride)
-// outputs and pads the missing rows around the input, the odd one at the end.
-void output_extent(std::size_t in, std::size_t k, std::size_t stride, std::size_t dil, bool same, std::size_t& out,
-                   std::ptrdiff_t& pad_begin) {
-    const std::size_t span = (k - 1) * dil + 1;
-    if (same) {
-        out = (in + stride - 1) / stride;
-        const std::size_t needed = out == 0 ? 0 : (out - 1) * stride + span;
-        pad_begin = static_cast<std::ptrdiff_t>((needed > in ? needed - in : 0) / 2);
-    } else {
-        out = (in - span) / stride + 1;   // in >= span is checked by the caller
-        pad_begin = 0;
-    }
-}
 
 Geometry geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias, Size2 strides, const std::string& padding,
                   Size2 dilation_rate) {
@@ -68,24 +52,28 @@ Geometry geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias, Siz
         throw Error("ops::conv2d: expected bias of shape " + to_string(Shape{ks[3]}) + " (one per filter), got " +
                     to_string(bias.shape()));
     if (strides.h == 0 || strides.w == 0)
-        throw Error("ops::conv2d: expected positive strides, got " + pair_string(strides.h, strides.w));
+        throw Error("ops::conv2d: expected positive strides, got " + detail::size2_string(strides));
     if (dilation_rate.h == 0 || dilation_rate.w == 0)
-        throw Error("ops::conv2d: expected a positive dilation_rate, got " + pair_string(dilation_rate.h, dilation_rate.w));
+        throw Error("ops::conv2d: expected a positive dilation_rate, got " + detail::size2_string(dilation_rate));
     if (padding != "valid" && padding != "same")
         throw Error("ops::conv2d: unknown padding '" + padding + "'; expected 'valid' or 'same'");
     const bool same = padding == "same";
     const std::size_t span_h = (ks[0] - 1) * dilation_rate.h + 1, span_w = (ks[1] - 1) * dilation_rate.w + 1;
     if (!same && (span_h > xs[1] || span_w > xs[2]))
-        throw Error("ops::conv2d: kernel " + pair_string(ks[0], ks[1]) + " with dilation " +
-                    pair_string(dilation_rate.h, dilation_rate.w) + " is larger than the input " +
-                    pair_string(xs[1], xs[2]) + " with padding 'valid'");
+        throw Error("ops::conv2d: kernel " + detail::size2_string({ks[0], ks[1]}) + " with dilation " +
+                    detail::size2_string(dilation_rate) + " is larger than the input " +
+                    detail::size2_string({xs[1], xs[2]}) + " with padding 'valid'");
 
     Geometry g{.batch = xs[0], .in_h = xs[1], .in_w = xs[2], .channels = xs[3],
                .k_h = ks[0], .k_w = ks[1], .filters = ks[3],
                .stride_h = strides.h, .stride_w = strides.w, .dil_h = dilation_rate.h, .dil_w = dilation_rate.w,
                .out_h = 0, .out_w = 0, .pad_top = 0, .pad_left = 0};
-    output_extent(g.in_h, g.k_h, g.stride_h, g.dil_h, same, g.out_h, g.pad_top);
-    output_extent(g.in_w, g.k_w, g.stride_w, g.dil_w, same, g.out_w, g.pad_left);
+    const detail::WindowAxis rows = detail::window_axis(g.in_h, g.k_h, g.stride_h, g.dil_h, same);
+    const detail::WindowAxis cols = detail::window_axis(g.in_w, g.k_w, g.stride_w, g.dil_w, same);
+    g.out_h = rows.out;
+    g.out_w = cols.out;
+    g.pad_top = static_cast<std::ptrdiff_t>(rows.pad_before);
+    g.pad_left = static_cast<std::ptrdiff_t>(cols.pad_before);
     return g;
 }
 

@@ -1,6 +1,7 @@
 // 2-D max and average pooling, NHWC. Each output position reduces a window of input pixels; the
 // channels are contiguous, so every kernel's inner loop runs over C with unit stride and GCC
 // vectorises it (a pooled window is too small for xtensor's fixed cost per expression).
+#include "ops/window.hpp"
 #include "tape.hpp"
 
 #include <kerasxx/autograd.hpp>
@@ -43,43 +44,29 @@ private:
     }
 };
 
-// "(3, 3)". Built by appending: GCC 12 warns falsely (-Wrestrict) on "(" + std::to_string(...).
-std::string size2_string(Size2 s) {
-    std::string out = "(";
-    out += std::to_string(s.h) + ", " + std::to_string(s.w) + ")";
-    return out;
-}
-
 Geometry plan(const char* op, const Tensor& x, Size2 pool, Size2 strides, const std::string& padding) {
     const std::string where = std::string("ops::") + op + ": ";
     if (x.rank() != 4)
         throw Error(where + "expected input of rank 4 (batch, height, width, channels), got shape " + to_string(x.shape()));
     if (pool.h == 0 || pool.w == 0)
-        throw Error(where + "expected a positive pool_size, got " + size2_string(pool));
+        throw Error(where + "expected a positive pool_size, got " + detail::size2_string(pool));
     if (strides.h == 0 || strides.w == 0)
-        throw Error(where + "expected positive strides, got " + size2_string(strides));
+        throw Error(where + "expected positive strides, got " + detail::size2_string(strides));
     if (padding != "valid" && padding != "same")
         throw Error(where + "unknown padding '" + padding + "'; expected one of: valid, same");
     const Shape& s = x.shape();
     Geometry g{s[0], s[1], s[2], s[3], 0, 0, pool.h, pool.w, strides.h, strides.w, 0, 0};
-    if (padding == "valid") {
-        if (pool.h > g.h || pool.w > g.w)
-            throw Error(where + "pool_size " + size2_string(pool) + " is larger than the input's spatial size (" +
-                        std::to_string(g.h) + ", " + std::to_string(g.w) + ") in input of shape " + to_string(s) +
-                        " with padding 'valid'; use padding 'same' or a smaller pool");
-        g.out_h = (g.h - pool.h) / strides.h + 1;
-        g.out_w = (g.w - pool.w) / strides.w + 1;
-    } else {
-        g.out_h = (g.h + strides.h - 1) / strides.h;
-        g.out_w = (g.w + strides.w - 1) / strides.w;
-        const auto pad_before = [](std::size_t out, std::size_t stride, std::size_t pool_, std::size_t in) -> std::size_t {
-            if (out == 0) return 0;
-            const std::size_t needed = (out - 1) * stride + pool_;
-            return needed > in ? (needed - in) / 2 : 0;
-        };
-        g.pad_top = pad_before(g.out_h, strides.h, pool.h, g.h);
-        g.pad_left = pad_before(g.out_w, strides.w, pool.w, g.w);
-    }
+    const bool same = padding == "same";
+    if (!same && (pool.h > g.h || pool.w > g.w))
+        throw Error(where + "pool_size " + detail::size2_string(pool) + " is larger than the input's spatial size (" +
+                    std::to_string(g.h) + ", " + std::to_string(g.w) + ") in input of shape " + to_string(s) +
+                    " with padding 'valid'; use padding 'same' or a smaller pool");
+    const detail::WindowAxis rows = detail::window_axis(g.h, pool.h, strides.h, 1, same);
+    const detail::WindowAxis cols = detail::window_axis(g.w, pool.w, strides.w, 1, same);
+    g.out_h = rows.out;
+    g.out_w = cols.out;
+    g.pad_top = rows.pad_before;
+    g.pad_left = cols.pad_before;
     // The backward kernel of max pooling stores argmax positions as 32-bit pixel indices.
     if (g.h * g.w > std::numeric_limits<std::uint32_t>::max())
         throw Error(where + "input of shape " + to_string(s) + " has more than 2^32 pixels per image");
