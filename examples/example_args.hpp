@@ -10,8 +10,9 @@ struct ExampleArgs {
     std::string data_dir;   // empty: KERASXX_FASHION_MNIST_DIR, else the Debian package's directory
 };
 
-inline ExampleArgs parse_example_args(int argc, char** argv) {
+inline ExampleArgs parse_example_args(int argc, char** argv, int default_epochs = 5) {
     ExampleArgs args;
+    args.epochs = default_epochs;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--epochs" && i + 1 < argc) args.epochs = std::atoi(argv[++i]);

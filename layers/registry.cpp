@@ -1,10 +1,8 @@
 #include "family_registration.hpp"
 
 #include <kerasxx/error.hpp>
-#include <kerasxx/layers/core.hpp>
+#include <kerasxx/layers/lambda.hpp>
 #include <kerasxx/layers/registry.hpp>
-#include <kerasxx/layers/regularization.hpp>
-#include <kerasxx/layers/reshaping.hpp>
 #include <kerasxx/sequential.hpp>
 
 #include <nlohmann/json.hpp>
@@ -16,55 +14,70 @@ namespace kx::layers {
 namespace {
 using json = nlohmann::json;
 
-std::string name_of(const json& config) { return config.value("name", std::string()); }
+std::map<std::type_index, LayerMover>& movers() {
+    static std::map<std::type_index, LayerMover> by_type;
+    return by_type;
+}
 
-Shape shape_of(const json& dims, bool skip_batch) {
+std::map<std::string, LayerFactory>& table() {
+    static std::map<std::string, LayerFactory> factories = [] {
+        detail::FactoryTable t;
+        detail::register_core_layers(t);
+        detail::register_convolutional_layers(t);
+        detail::register_pooling_layers(t);
+        detail::register_regularization_layers(t);
+        detail::register_reshaping_layers(t);
+        detail::register_normalization_layers(t);
+        detail::register_merging_layers(t);
+        detail::register_embedding_layers(t);
+        detail::register_preprocessing_layers(t);
+        detail::add<Sequential>(t, "Sequential", [](const json& c) {
+            std::vector<LayerHandle> layers;
+            for (const json& layer : c.at("layers")) layers.push_back(deserialize(layer));
+            return detail::with_trainable(Sequential(std::move(layers), detail::name_of(c)), c);
+        });
+        detail::add<Lambda>(t, "Lambda", [](const json&) -> LayerHandle {
+            throw Error("layers::deserialize: a Lambda holds C++ code, which a config cannot carry; write the function as "
+                        "a custom layer and register it with kx::layers::register_layer<T>");
+        });
+        // Functional models are movable into graphs (nested models); restoring them from a config
+        // belongs to model_from_json, with the persistence work.
+        register_layer_type(typeid(Model), [](Layer&& model) -> std::shared_ptr<Layer> {
+            return std::make_shared<Model>(std::move(static_cast<Model&>(model)));
+        });
+        return t;
+    }();
+    return factories;
+}
+}  // namespace
+
+std::string detail::name_of(const json& config) { return config.value("name", std::string()); }
+
+Shape detail::shape_of(const json& dims, bool skip_batch) {
     Shape shape;
     for (std::size_t i = skip_batch ? 1 : 0; i < dims.size(); ++i)
         shape.push_back(dims[i].is_null() || dims[i].get<long long>() < 0 ? None : dims[i].get<std::size_t>());
     return shape;
 }
 
-template <class L>
-LayerHandle with_trainable(L layer, const json& config) {
-    LayerHandle handle(std::move(layer));
-    handle->set_trainable(config.value("trainable", true));
-    return handle;
+LayerHandle detail::with_trainable(LayerHandle layer, const json& config) {
+    layer->set_trainable(config.value("trainable", true));
+    return layer;
 }
-
-std::map<std::string, LayerFactory>& table() {
-    static std::map<std::string, LayerFactory> factories{
-        {"InputLayer", [](const json& c) { return LayerHandle(Input(shape_of(c.at("batch_shape"), true), name_of(c))); }},
-        {"Dense", [](const json& c) {
-             return with_trainable(Dense(c.at("units").get<std::size_t>(),
-                                         {.activation = c.value("activation", "linear"),
-                                          .use_bias = c.value("use_bias", true),
-                                          .kernel_initializer = detail::initializer_of(c.at("kernel_initializer")),
-                                          .bias_initializer = detail::initializer_of(c.at("bias_initializer")),
-                                          .name = name_of(c)}),
-                                   c);
-         }},
-        {"Activation", [](const json& c) { return with_trainable(Activation(c.at("activation").get<std::string>(), name_of(c)), c); }},
-        {"Dropout", [](const json& c) { return with_trainable(Dropout(c.at("rate").get<float>(), name_of(c)), c); }},
-        {"Flatten", [](const json& c) { return with_trainable(Flatten(name_of(c)), c); }},
-        {"Reshape", [](const json& c) { return with_trainable(Reshape(shape_of(c.at("target_shape"), false), name_of(c)), c); }},
-        {"Sequential", [](const json& c) {
-             std::vector<LayerHandle> layers;
-             for (const json& layer : c.at("layers")) layers.push_back(deserialize(layer));
-             return with_trainable(Sequential(std::move(layers), name_of(c)), c);
-         }},
-    };
-    detail::register_convolutional_layers(factories);
-    detail::register_pooling_layers(factories);
-    return factories;
-}
-}  // namespace
 
 Handle<Initializer> detail::initializer_of(const json& spec) {
     return Initializer::get(spec.at("class_name").get<std::string>());
 }
 
 void register_layer(const std::string& class_name, LayerFactory factory) { table()[class_name] = std::move(factory); }
+
+void register_layer_type(std::type_index type, LayerMover mover) { movers()[type] = mover; }
+
+LayerMover layer_mover(std::type_index type) {
+    table();   // the built-in types register with the table
+    const auto it = movers().find(type);
+    return it == movers().end() ? nullptr : it->second;
+}
 
 std::vector<std::string> registered_layers() {
     std::vector<std::string> names;

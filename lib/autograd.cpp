@@ -106,7 +106,7 @@ void backward(const Tensor& loss, const Tensor& seed) {
     for (detail::Node* node : reverse_topological(root.grad_fn.get())) {
         auto output = node->output.lock();
         if (!output || !output->grad) continue;   // nothing flowed into this node
-        const Tensor dy = Tensor::from_impl(std::make_shared<detail::TensorImpl>(detail::TensorImpl{output->grad, output->shape, {}, {}, false, {}, true}));
+        const Tensor dy = Tensor::from_impl(std::make_shared<detail::TensorImpl>(detail::TensorImpl{output->grad, output->shape, {}, {}, false, {}, true, {}}));
         detail::InputGrads dx(node->inputs);
         node->backward(dy, dx);
         if (output.get() != &root) output->grad.reset();   // intermediate gradients are not kept
@@ -166,5 +166,8 @@ void Variable::assign(const Tensor& value) {
                     " to a variable of shape " + to_string(shape()));
     copy_from(value);
 }
+
+const std::shared_ptr<Constraint>& Variable::constraint() const { return impl()->constraint; }
+void Variable::set_constraint(std::shared_ptr<Constraint> constraint) { impl()->constraint = std::move(constraint); }
 
 }  // namespace kx

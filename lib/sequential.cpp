@@ -30,16 +30,25 @@ void Sequential::add(LayerHandle layer) {
                         layer->name() + "' is already in the model");
     if (layer.get() == this) throw Error(describe() + ": a model cannot be added to itself");
     layers_.push_back(layer);
-    if (built()) {   // build the newcomer on the shape it will receive
-        Shape shape = input_shape();
-        for (std::size_t i = 0; i + 1 < layers_.size(); ++i) shape = layers_[i]->output_shape();
-        layer->ensure_built(shape);
-    }
+    if (built()) update_graph();   // the newcomer is built on the shape it will receive
 }
 
 void Sequential::pop() {
     if (layers_.empty()) throw Error(describe() + ": there are no layers to pop");
     layers_.pop_back();
+    if (built()) update_graph();
+}
+
+// Calls each layer not yet in the graph on the previous output, so that every layer has exactly
+// one node from this model (its output() is well defined), then points the graph at the last.
+void Sequential::update_graph() {
+    if (!input_) input_ = kx::Input(Shape(input_shape().begin() + 1, input_shape().end()));
+    if (layer_outputs_.size() > layers_.size()) layer_outputs_.erase(layer_outputs_.begin() + static_cast<long>(layers_.size()), layer_outputs_.end());
+    while (layer_outputs_.size() < layers_.size()) {
+        const SymbolicTensor& previous = layer_outputs_.empty() ? *input_ : layer_outputs_.back();
+        layer_outputs_.push_back(layers_[layer_outputs_.size()]->apply(SymbolicTensors{previous}).at(0));
+    }
+    set_graph({*input_}, {layer_outputs_.empty() ? *input_ : layer_outputs_.back()});
 }
 
 void Sequential::build(const Shape& input_shape) {
@@ -47,11 +56,15 @@ void Sequential::build(const Shape& input_shape) {
                             !std::equal(declared_input_->begin() + 1, declared_input_->end(), input_shape.begin() + 1)))
         throw Error(describe() + ": expected input shape " + to_string(*declared_input_) + " (from its Input), got " +
                     to_string(input_shape));
-    Shape shape = input_shape;
+    if (input_) return;   // built already (through its Input, or an earlier call)
+    // Called from ensure_built, before the model counts as built: the graph uses the shape given.
+    input_ = kx::Input(Shape(input_shape.begin() + 1, input_shape.end()));
+    SymbolicTensor x = *input_;
     for (const auto& layer : layers_) {
-        layer->ensure_built(shape);
-        shape = layer->compute_output_shape(shape);
+        x = layer->apply(SymbolicTensors{x}).at(0);
+        layer_outputs_.push_back(x);
     }
+    set_graph({*input_}, {x});
 }
 
 Tensor Sequential::call(const Tensor& inputs, bool training) {

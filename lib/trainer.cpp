@@ -40,19 +40,30 @@ void check_finite(const Tensor& t, const std::string& where, const char* what) {
                         "); clean or impute the data first");
 }
 
-// x and y must be defined, non-empty, finite and of one length; sample weights too.
-void check_data(const std::string& where, const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor()) {
-    if (!x.defined() || samples_of(x) == 0)
-        throw Error(where + ": expected x with at least one sample, got " + (x.defined() ? "shape " + to_string(x.shape()) : "an undefined tensor"));
-    check_finite(x, where, "x");
-    if (y.defined()) {
-        if (samples_of(y) != samples_of(x))
-            throw Error(where + ": x and y must have the same number of samples, got x with shape " + to_string(x.shape()) +
-                        " and y with shape " + to_string(y.shape()));
-        check_finite(y, where, "y");
-    }
-    if (sample_weight.defined() && (sample_weight.rank() != 1 || samples_of(sample_weight) != samples_of(x)))
-        throw Error(where + ": expected sample_weight of shape " + to_string(Shape{samples_of(x)}) + ", got " +
+// "x" for a one-input model, "x[1]" for the second of several.
+std::string label(const char* what, std::size_t i, std::size_t count) {
+    std::string out = what;
+    if (count > 1) out.append(1, '[').append(std::to_string(i)).append(1, ']');
+    return out;
+}
+
+// Every x and y must be defined, non-empty, finite and of one length; sample weights too.
+void check_data(const std::string& where, const Tensors& x, const Tensors& y, const Tensor& sample_weight = Tensor()) {
+    if (x.empty()) throw Error(where + ": expected x, got no input arrays");
+    const std::size_t n = x[0].defined() ? samples_of(x[0]) : 0;
+    auto check = [&](const Tensor& t, const std::string& what) {
+        if (!t.defined() || samples_of(t) == 0)
+            throw Error(where + ": expected " + what + " with at least one sample, got " +
+                        (t.defined() ? "shape " + to_string(t.shape()) : "an undefined tensor"));
+        if (samples_of(t) != n)
+            throw Error(where + ": every x and y must have the same number of samples, got " + label("x", 0, x.size()) +
+                        " with shape " + to_string(x[0].shape()) + " and " + what + " with shape " + to_string(t.shape()));
+        check_finite(t, where, what.c_str());
+    };
+    for (std::size_t i = 0; i < x.size(); ++i) check(x[i], label("x", i, x.size()));
+    for (std::size_t i = 0; i < y.size(); ++i) check(y[i], label("y", i, y.size()));
+    if (sample_weight.defined() && (sample_weight.rank() != 1 || samples_of(sample_weight) != n))
+        throw Error(where + ": expected sample_weight of shape " + to_string(Shape{n}) + ", got " +
                     to_string(sample_weight.shape()));
 }
 
@@ -64,6 +75,12 @@ Tensor gather(const Tensor& t, const Indices& indices, std::size_t begin, std::s
     shape[0] = end - begin;
     Tensor out = Tensor::empty(shape);
     for (std::size_t i = begin; i < end; ++i) std::memcpy(out.data() + (i - begin) * row, t.data() + indices[i] * row, row * sizeof(float));
+    return out;
+}
+
+Tensors gather(const Tensors& ts, const Indices& indices, std::size_t begin, std::size_t end) {
+    Tensors out;
+    for (const Tensor& t : ts) out.push_back(gather(t, indices, begin, end));
     return out;
 }
 
@@ -130,12 +147,12 @@ void check_batch_size(const std::string& where, int batch_size) {
 }
 
 // evaluate()'s loop; fit() runs it for validation with its own callbacks and their fit params.
-Logs test_loop(Model& model, Events& events, const Tensor& x, const Tensor& y, const Tensor& sample_weight,
+Logs test_loop(Model& model, Events& events, const Tensors& x, const Tensors& y, const Tensor& sample_weight,
                int batch_size, int steps) {
     model.reset_metrics();
     Logs logs;
     events(&Callback::on_test_begin, logs);
-    const std::size_t n = samples_of(x);
+    const std::size_t n = samples_of(x[0]);
     const Indices order = iota(0, n);
     const auto batch = static_cast<std::size_t>(batch_size);
     for (int step = 0; step < steps; ++step) {
@@ -150,9 +167,10 @@ Logs test_loop(Model& model, Events& events, const Tensor& x, const Tensor& y, c
 }
 }  // namespace
 
-History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
+History Model::fit(const Arrays& x_arrays, const Arrays& y_arrays, FitOptions options) {
     require_compiled("fit");
     const std::string where = describe() + " fit";
+    const Tensors x = to_inputs(x_arrays, where), y = to_targets(y_arrays, where);
     check_data(where, x, y, options.sample_weight);
     check_batch_size(where, options.batch_size);
     if (options.epochs < 0 || options.initial_epoch < 0 || options.validation_freq <= 0 || options.steps_per_epoch < 0)
@@ -162,12 +180,21 @@ History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
     if (!(options.validation_split >= 0.0f && options.validation_split < 1.0f))
         throw Error(where + ": expected validation_split in [0, 1), got " + std::to_string(options.validation_split));
 
-    const Tensor weights = combined_weights(y, options.sample_weight, options.class_weight);
+    if (!options.class_weight.empty() && y.size() != 1)
+        throw Error(where + ": class_weight applies to one-output models; this one has " + std::to_string(y.size()) +
+                    " outputs (use sample_weight)");
+    const Tensor weights = options.class_weight.empty() ? options.sample_weight
+                                                        : combined_weights(y[0], options.sample_weight, options.class_weight);
     // Validation: explicit data, or the last fraction of x/y before any shuffling (as Keras).
-    const std::size_t total = samples_of(x);
+    const std::size_t total = samples_of(x[0]);
     std::size_t train_count = total;
-    ValidationData val = options.validation_data;
-    if (val.x.defined()) {
+    struct {
+        Tensors x, y;
+        Tensor sample_weight;
+    } val;
+    if (!options.validation_data.x.empty()) {
+        val = {to_inputs(options.validation_data.x, where + " (validation_data)"),
+               to_targets(options.validation_data.y, where + " (validation_data)"), options.validation_data.sample_weight};
         check_data(where + " (validation_data)", val.x, val.y, val.sample_weight);
     } else if (options.validation_split > 0.0f) {
         train_count = static_cast<std::size_t>(std::ceil(double(total) * (1.0 - options.validation_split)));
@@ -202,10 +229,10 @@ History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
             events(&Callback::on_train_batch_end, step, batch_logs);
             epoch_logs = batch_logs;
         }
-        if (val.x.defined() && (epoch + 1 - options.initial_epoch) % options.validation_freq == 0) {
+        if (!val.x.empty() && (epoch + 1 - options.initial_epoch) % options.validation_freq == 0) {
             const int val_batch = options.validation_batch_size > 0 ? options.validation_batch_size : options.batch_size;
             const Logs val_logs = test_loop(*this, events, val.x, val.y, val.sample_weight, val_batch,
-                                            batches(samples_of(val.x), val_batch));
+                                            batches(samples_of(val.x[0]), val_batch));
             for (const auto& [name, value] : val_logs) epoch_logs["val_" + name] = value;
         }
         events(&Callback::on_epoch_end, epoch, epoch_logs);
@@ -215,22 +242,32 @@ History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
     return *history;
 }
 
-Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
+Logs Model::evaluate(const Arrays& x_arrays, const Arrays& y_arrays, EvaluateOptions options) {
     require_compiled("evaluate");
     const std::string where = describe() + " evaluate";
+    const Tensors x = to_inputs(x_arrays, where), y = to_targets(y_arrays, where);
     check_data(where, x, y, options.sample_weight);
     check_batch_size(where, options.batch_size);
-    const int data_steps = batches(samples_of(x), options.batch_size);
+    const int data_steps = batches(samples_of(x[0]), options.batch_size);
     const int steps = options.steps > 0 ? std::min(options.steps, data_steps) : data_steps;
     Events events(*this, options.callbacks, {1, steps, options.verbose}, progbar_for(options.verbose));
     return test_loop(*this, events, x, y, options.sample_weight, options.batch_size, steps);
 }
 
-Tensor Model::predict(const Tensor& x, PredictOptions options) {
+Tensor Model::predict(const Arrays& x, PredictOptions options) {
+    Tensors outputs = predict_outputs(x, std::move(options));
+    if (outputs.size() != 1)
+        throw Error(describe() + " predict: the model has " + std::to_string(outputs.size()) +
+                    " outputs; use predict_outputs() to get them all");
+    return outputs[0];
+}
+
+Tensors Model::predict_outputs(const Arrays& x_arrays, PredictOptions options) {
     const std::string where = describe() + " predict";
-    check_data(where, x, Tensor());
+    const Tensors x = to_inputs(x_arrays, where);
+    check_data(where, x, {});
     check_batch_size(where, options.batch_size);
-    const std::size_t n = samples_of(x);
+    const std::size_t n = samples_of(x[0]);
     const int data_steps = batches(n, options.batch_size);
     const int steps = options.steps > 0 ? std::min(options.steps, data_steps) : data_steps;
     const auto batch = static_cast<std::size_t>(options.batch_size);
@@ -239,18 +276,20 @@ Tensor Model::predict(const Tensor& x, PredictOptions options) {
     Logs logs;
     events(&Callback::on_predict_begin, logs);
     const Indices order = iota(0, n);
-    Tensor out;
+    Tensors out;
     for (int step = 0; step < steps; ++step) {
         const std::size_t begin = static_cast<std::size_t>(step) * batch, end = std::min(begin + batch, rows);
         Logs batch_logs;
         events(&Callback::on_predict_batch_begin, step, batch_logs);
-        const Tensor y = predict_step(gather(x, order, begin, end));
-        if (!out.defined()) {   // the first batch tells the output's shape
-            Shape shape = y.shape();
-            shape[0] = rows;
-            out = Tensor::empty(shape);
+        const Tensors y = predict_step(gather(x, order, begin, end));
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            if (out.size() <= i) {   // the first batch tells each output's shape
+                Shape shape = y[i].shape();
+                shape[0] = rows;
+                out.push_back(Tensor::empty(shape));
+            }
+            std::copy_n(y[i].data(), y[i].size(), out[i].data() + begin * (out[i].size() / rows));
         }
-        std::copy_n(y.data(), y.size(), out.data() + begin * (out.size() / rows));
         events(&Callback::on_predict_batch_end, step, batch_logs);
     }
     events(&Callback::on_predict_end, logs);

@@ -33,6 +33,9 @@ public:
     bool trainable() const;
     void set_trainable(bool trainable);
     void assign(const Tensor& value);   // in-place; the shape must match
+    // A projection (kx::Constraint) the optimizers apply after each update of this variable.
+    const std::shared_ptr<Constraint>& constraint() const;
+    void set_constraint(std::shared_ptr<Constraint> constraint);
 };
 
 // Fills the gradients of every variable `loss` depends on. `loss` must hold one element unless

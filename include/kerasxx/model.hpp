@@ -1,4 +1,5 @@
-// kx::Model: a layer that can be compiled and trained. kx::Sequential is the everyday one.
+// kx::Model: a layer that can be compiled and trained: a functional graph of layer calls, a
+// kx::Sequential stack, or a subclass that overrides call().
 //
 //   model.compile({.optimizer = kx::optimizers::Adam(1e-3),
 //                  .loss = "sparse_categorical_crossentropy",
@@ -6,6 +7,19 @@
 //   kx::History h = model.fit(x, y, {.epochs = 5, .batch_size = 128, .validation_split = 0.1});
 //   kx::Logs test = model.evaluate(x_test, y_test);       // {"loss": ..., "accuracy": ...}
 //   kx::Tensor probabilities = model.predict(x_test);
+//
+// A functional model with two outputs; data, losses, metrics and loss weights go by output name
+// (or by position), and the logs are named like Keras' (loss, class_loss, score_loss, class_accuracy):
+//
+//   auto in = kx::Input({784}, "pixels");
+//   auto h = kx::layers::Dense(64, "relu")(in);
+//   kx::Model model({in}, {kx::layers::Dense(10, "softmax", "class")(h), kx::layers::Dense(1, "linear", "score")(h)});
+//   model.compile({.optimizer = "adam",
+//                  .loss = {{"class", "sparse_categorical_crossentropy"}, {"score", "mse"}},
+//                  .metrics = {{"class", {"accuracy"}}},
+//                  .loss_weights = {{"class", 1.0}, {"score", 0.2}}});
+//   model.fit(x, {{"class", labels}, {"score", scores}}, {.epochs = 5});
+//   kx::Tensors both = model.predict_outputs(x);
 //
 // Options mirror Keras' keyword arguments; their fields are in a fixed order, so designated
 // initializers must follow it (C++ requires that). Labels are float tensors: class ids for the
@@ -19,10 +33,13 @@
 #include <kerasxx/metrics.hpp>
 #include <kerasxx/optimizers.hpp>
 
+#include <initializer_list>
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kx {
@@ -42,14 +59,70 @@ struct MetricSpec {
     std::shared_ptr<Metric> metric;
 };
 
+// A compile() argument given per output, as Keras takes it: one value for every output, a list by
+// output position, or a map by output name.
+template <class T>
+struct PerOutput {
+    PerOutput() = default;
+    template <class U>
+        requires std::constructible_from<T, U&&>
+    PerOutput(U&& every_output) : every(T(std::forward<U>(every_output))) {}                      // NOLINT
+    PerOutput(std::initializer_list<T> by_position) : by_position(by_position) {}                  // NOLINT
+    PerOutput(std::vector<T> by_position) : by_position(std::move(by_position)) {}                 // NOLINT
+    PerOutput(std::initializer_list<std::pair<const std::string, T>> by_name) : by_name(by_name) {}   // NOLINT
+    PerOutput(std::map<std::string, T> by_name) : by_name(std::move(by_name)) {}                   // NOLINT
+
+    bool empty() const { return !every && by_position.empty() && by_name.empty(); }
+
+    std::optional<T> every;
+    std::vector<T> by_position;
+    std::map<std::string, T> by_name;
+};
+
+// compile()'s metrics: one list for every output ({"accuracy"}), lists by output name
+// ({{"class", {"accuracy"}}, {"score", {"mae"}}}), or lists by position (a vector of vectors).
+struct MetricsPerOutput {
+    MetricsPerOutput() = default;
+    MetricsPerOutput(std::initializer_list<MetricSpec> every_output) : every(every_output) {}     // NOLINT
+    MetricsPerOutput(std::vector<MetricSpec> every_output) : every(std::move(every_output)) {}    // NOLINT
+    MetricsPerOutput(std::initializer_list<std::pair<const std::string, std::vector<MetricSpec>>> by_name)   // NOLINT
+        : by_name(by_name) {}
+    MetricsPerOutput(std::map<std::string, std::vector<MetricSpec>> by_name) : by_name(std::move(by_name)) {}   // NOLINT
+    MetricsPerOutput(std::vector<std::vector<MetricSpec>> by_position) : by_position(std::move(by_position)) {}   // NOLINT
+
+    std::vector<MetricSpec> every;
+    std::vector<std::vector<MetricSpec>> by_position;
+    std::map<std::string, std::vector<MetricSpec>> by_name;
+};
+
 struct CompileOptions {
     Handle<Optimizer> optimizer = "rmsprop";
-    Handle<Loss> loss = {};
-    std::vector<MetricSpec> metrics = {};
+    PerOutput<Handle<Loss>> loss = {};
+    MetricsPerOutput metrics = {};
+    PerOutput<double> loss_weights = {};     // the total loss is the weighted sum of the outputs' losses
+};
+
+// fit/evaluate/predict's x and y: one array, a list by input/output position, or a map by
+// input/output name.
+struct Arrays {
+    Arrays() = default;
+    Arrays(Tensor array) : list{std::move(array)} {}                                     // NOLINT
+    Arrays(std::vector<Tensor> by_position) : list(std::move(by_position)) {}             // NOLINT
+    Arrays(std::initializer_list<Tensor> by_position) : list(by_position) {}              // NOLINT
+    Arrays(std::map<std::string, Tensor> by_name) : named(std::move(by_name)) {}          // NOLINT
+    Arrays(std::initializer_list<std::pair<const std::string, Tensor>> by_name) : named(by_name) {}   // NOLINT
+    template <detail::ArrayLike E>
+    Arrays(const E& array) : list{Tensor(array)} {}                                       // NOLINT
+
+    bool empty() const { return list.empty() && named.empty(); }
+
+    std::vector<Tensor> list;
+    std::map<std::string, Tensor> named;
 };
 
 struct ValidationData {
-    Tensor x = {}, y = {}, sample_weight = {};
+    Arrays x = {}, y = {};
+    Tensor sample_weight = {};
 };
 
 struct FitOptions {
@@ -57,11 +130,11 @@ struct FitOptions {
     int batch_size = 32;
     int verbose = 1;                        // 0 silent, 1 progress bar, 2 one line per epoch
     float validation_split = 0.0f;          // the last fraction of x/y, taken before shuffling
-    ValidationData validation_data = {};       // used instead of validation_split when x is defined
+    ValidationData validation_data = {};       // used instead of validation_split when x is given
     int validation_freq = 1;                // validate every N epochs
     bool shuffle = true;
-    std::map<int, float> class_weight = {};    // class id -> loss weight
-    Tensor sample_weight = {};              // (samples,)
+    std::map<int, float> class_weight = {};    // class id -> loss weight (single-output models)
+    Tensor sample_weight = {};              // (samples,), applied to every output's loss
     int initial_epoch = 0;
     int steps_per_epoch = 0;                // 0: one pass over the data
     int validation_batch_size = 0;          // 0: batch_size
@@ -85,52 +158,89 @@ struct PredictOptions {
 
 class Model : public Layer {
 public:
+    // A model to subclass (override call() or call_multi()).
     explicit Model(std::string name = {});
+    // A functional model: the graph of layer calls from `inputs` (each from kx::Input) to `outputs`.
+    Model(const SymbolicTensors& inputs, const SymbolicTensors& outputs, std::string name = {});
+    Model(const SymbolicTensor& input, const SymbolicTensor& output, std::string name = {});
+    Model(const SymbolicTensors& inputs, const SymbolicTensor& output, std::string name = {});
+    Model(const SymbolicTensor& input, const SymbolicTensors& outputs, std::string name = {});
     Model(Model&&) noexcept;
     ~Model() override;
 
     void compile(CompileOptions options);
     bool compiled() const { return compiled_ != nullptr; }
 
-    History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
-    Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
-    Tensor predict(const Tensor& x, PredictOptions options = {});
+    History fit(const Arrays& x, const Arrays& y, FitOptions options = {});
+    Logs evaluate(const Arrays& x, const Arrays& y, EvaluateOptions options = {});
+    Tensor predict(const Arrays& x, PredictOptions options = {});            // one-output models
+    Tensors predict_outputs(const Arrays& x, PredictOptions options = {});   // every output, in order
 
-    Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
-    Logs test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
-    Tensor predict_on_batch(const Tensor& x);
+    Logs train_on_batch(const Arrays& x, const Arrays& y, const Tensor& sample_weight = Tensor());
+    Logs test_on_batch(const Arrays& x, const Arrays& y, const Tensor& sample_weight = Tensor());
+    Tensor predict_on_batch(const Arrays& x);
 
-    // One optimisation step on one batch, returning the running logs. Override for custom training,
-    // as in Keras; use compiled_loss(), optimizer() and update_metrics().
-    virtual Logs train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
-    virtual Logs test_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
-    virtual Tensor predict_step(const Tensor& x);
+    // One optimisation step on one batch (inputs and targets in the model's order), returning the
+    // running logs. Override for custom training, as in Keras; use compiled_loss(), optimizer()
+    // and update_metrics().
+    virtual Logs train_step(const Tensors& x, const Tensors& y, const Tensor& sample_weight);
+    virtual Logs test_step(const Tensors& x, const Tensors& y, const Tensor& sample_weight);
+    virtual Tensors predict_step(const Tensors& x);
 
-    // The layers, in order. Models are containers: their weights are their layers' weights.
-    virtual std::vector<std::shared_ptr<Layer>> layers() const = 0;
+    // The functional graph's ends (also a Sequential's, once it knows its input shape).
+    const SymbolicTensors& inputs() const;
+    const SymbolicTensors& outputs() const;
+    std::vector<std::string> input_names() const;    // the Input layers' names
+    std::vector<std::string> output_names() const;   // the names of the layers producing the outputs
+
+    // The layers: a functional model's in graph order, Input layers first; a Sequential's in order.
+    // Models are containers: their weights and losses are their layers'.
+    virtual std::vector<std::shared_ptr<Layer>> layers() const;
     std::shared_ptr<Layer> get_layer(const std::string& name) const;
     std::shared_ptr<Layer> get_layer(std::size_t index) const;
     std::vector<Variable> weights() const override;
     void set_trainable(bool trainable) override;
+    Tensors losses() const override;
+    void clear_losses() override;
 
-    // Keras' table: layer (type), output shape, param #, then the totals.
+    // As a layer: runs the graph.
+    void build_multi(const Shapes& input_shapes) override;
+    Tensor call(const Tensor& inputs, bool training) override;
+    Tensors call_multi(const Tensors& inputs, bool training) override;
+    Shapes compute_output_shapes(const Shapes& input_shapes) override;
+    nlohmann::json get_config() const override;
+    std::string class_name() const override;
+
+    // Keras' table: layer (type), output shape, param # (and "Connected to" for graphs), then the totals.
     void summary(std::ostream& out) const;
     void summary() const;
 
     Optimizer& optimizer() const;
-    // The compiled loss on a batch (scalar, recorded for autograd), including sample weights.
-    Tensor compiled_loss(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const;
-    // Updates the loss tracker with `loss` and every compiled metric; returns the running logs.
-    Logs update_metrics(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight, double loss);
+    // The compiled loss on a batch: the weighted sum of every output's loss (with sample weights)
+    // plus the layers' regularization losses; a scalar recorded for autograd.
+    Tensor compiled_loss(const Tensors& y_true, const Tensors& y_pred, const Tensor& sample_weight);
+    // Updates the loss trackers with this batch (`loss` the total, each output's from the last
+    // compiled_loss) and every compiled metric; returns the running logs.
+    Logs update_metrics(const Tensors& y_true, const Tensors& y_pred, const Tensor& sample_weight, double loss);
     void reset_metrics();
     Logs metrics_result() const;
 
     bool stop_training = false;   // set by a callback to end fit after the current batch
 
+protected:
+    // For subclasses that keep a graph alongside their own call() (Sequential): the graph's ends.
+    void set_graph(const SymbolicTensors& inputs, const SymbolicTensors& outputs);
+    bool has_graph() const { return graph_ != nullptr; }
+
 private:
+    struct Graph;
     struct Compiled;
+    std::shared_ptr<const Graph> graph_;
     std::unique_ptr<Compiled> compiled_;
     Compiled& require_compiled(const char* caller) const;
+    void resolve_outputs(const std::vector<std::string>& names);
+    Tensors to_inputs(const Arrays& x, const std::string& where) const;
+    Tensors to_targets(const Arrays& y, const std::string& where) const;
 };
 
 }  // namespace kx

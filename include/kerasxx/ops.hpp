@@ -96,6 +96,13 @@ Tensor sparse_softmax_cross_entropy(const Tensor& logits, const Tensor& labels);
 
 }  // namespace kx::ops
 
+// More ops, one header per family.
+#include <kerasxx/ops/convolution.hpp>
+#include <kerasxx/ops/elementwise.hpp>
+#include <kerasxx/ops/indexing.hpp>
+#include <kerasxx/ops/normalization.hpp>
+#include <kerasxx/ops/padding.hpp>
+
 namespace kx {
 // Operators on tensors, so that model code reads like math.
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return ops::add(a, b); }

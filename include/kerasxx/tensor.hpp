@@ -33,6 +33,7 @@ std::ostream& operator<<(std::ostream& out, const Shape& shape);
 std::size_t num_elements(const Shape& shape);
 
 class Tensor;
+class Constraint;
 
 namespace detail {
 struct Node;
@@ -60,6 +61,7 @@ struct TensorImpl {
     bool requires_grad = false;
     std::string name;                  // variables only
     bool trainable = true;             // variables only
+    std::shared_ptr<Constraint> constraint;   // variables only: applied after each optimizer update
 };
 
 // Anything shaped and iterable like an xtensor container or expression.

@@ -1,6 +1,7 @@
 #include "format.hpp"
 #include "lanes.hpp"
 
+#include <kerasxx/constraints.hpp>
 #include <kerasxx/error.hpp>
 #include <kerasxx/optimizers.hpp>
 
@@ -224,6 +225,13 @@ void Optimizer::apply_gradients(const std::vector<Variable>& variables) {
             g = out;
         }
         update_step(g, w, n, s.slots[p.slots].data, lr);
+        if (p.variable->constraint) {   // Keras projects right after the update
+            auto view = std::make_shared<detail::TensorImpl>();   // the weights, without autograd state
+            view->storage = p.variable->storage;
+            view->shape = p.variable->shape;
+            Tensor value = Tensor::from_impl(std::move(view));
+            value.copy_from((*p.variable->constraint)(value));
+        }
     }
     ++s.iterations;
 }

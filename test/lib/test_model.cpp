@@ -10,7 +10,7 @@ namespace {
 class CountingModel : public kx::Sequential {
 public:
     using kx::Sequential::Sequential;
-    kx::Logs train_step(const kx::Tensor& x, const kx::Tensor& y, const kx::Tensor& w) override {
+    kx::Logs train_step(const kx::Tensors& x, const kx::Tensors& y, const kx::Tensor& w) override {
         ++steps;
         kx::Logs logs = kx::Sequential::train_step(x, y, w);
         logs["steps"] = steps;
@@ -23,14 +23,14 @@ public:
 class ManualStepModel : public kx::Sequential {
 public:
     using kx::Sequential::Sequential;
-    kx::Logs train_step(const kx::Tensor& x, const kx::Tensor& y, const kx::Tensor& w) override {
+    kx::Logs train_step(const kx::Tensors& x, const kx::Tensors& y, const kx::Tensor& w) override {
         const kx::Tensor y_pred = (*this)(x, true);
-        const kx::Tensor loss = compiled_loss(y, y_pred, w);
+        const kx::Tensor loss = compiled_loss(y, {y_pred}, w);
         const std::vector<kx::Variable> vars = trainable_weights();
         for (const kx::Variable& v : vars) v.clear_grad();
         kx::backward(loss);
         optimizer().apply_gradients(vars);
-        return update_metrics(y, y_pred.detach(), w, loss.item());
+        return update_metrics(y, {y_pred.detach()}, w, loss.item());
     }
 };
 }  // namespace

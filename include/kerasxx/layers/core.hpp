@@ -1,8 +1,9 @@
-// Core layers: Input, Dense, Activation.
+// Core layers: Input, Dense, Activation, Identity.
 //
 //   kx::Sequential model({
 //       kx::layers::Input({784}),
-//       kx::layers::Dense(256, "relu"),
+//       kx::layers::Dense(256, {.activation = "relu", .kernel_regularizer = kx::regularizers::L2(1e-4),
+//                               .kernel_constraint = "max_norm"}),
 //       kx::layers::Dense(10, {.activation = "softmax", .kernel_initializer = "he_normal"}),
 //   });
 #pragma once
@@ -33,6 +34,11 @@ struct DenseOptions {
     bool use_bias = true;
     Handle<Initializer> kernel_initializer = "glorot_uniform";
     Handle<Initializer> bias_initializer = "zeros";
+    Handle<Regularizer> kernel_regularizer = {};     // its penalty joins layer.losses()
+    Handle<Regularizer> bias_regularizer = {};
+    Handle<Regularizer> activity_regularizer = {};   // penalty on the output, added after each call
+    Handle<Constraint> kernel_constraint = {};       // applied after each optimizer update
+    Handle<Constraint> bias_constraint = {};
     std::string name = {};
 };
 
@@ -74,6 +80,14 @@ public:
 private:
     std::string activation_name_;
     activations::ActivationFunction activation_;
+};
+
+// Returns its input unchanged (Keras' Identity): a placeholder, e.g. for a branch with no transform.
+class Identity : public Layer {
+public:
+    explicit Identity(std::string name = {});
+    Tensor call(const Tensor& inputs, bool training) override;
+    Shape compute_output_shape(const Shape& input_shape) override { return input_shape; }
 };
 
 }  // namespace kx::layers

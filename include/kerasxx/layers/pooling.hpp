@@ -9,6 +9,10 @@
 //       kx::layers::Dense(10, "softmax"),
 //   });
 //
+//   kx::layers::MaxPooling1D(2)                               // (None, 100, 64) -> (None, 50, 64)
+//   kx::layers::AveragePooling1D(3, {.strides = 1, .padding = "same"})   // -> (None, 100, 64)
+//   kx::layers::GlobalMaxPooling1D()                          // (None, 100, 64) -> (None, 64)
+//
 // strides default to pool_size, as in Keras. padding "valid" drops the windows that would overrun
 // the input; "same" pads so that output = ceil(input / stride) and pools over the real pixels only
 // (an average divides by the number of real pixels in its window, like Keras/TF).
@@ -98,6 +102,86 @@ class GlobalMaxPooling2D : public GlobalPooling2D {
 public:
     using Options = GlobalPooling2DOptions;
     explicit GlobalMaxPooling2D(Options options = {});
+    Tensor call(const Tensor& inputs, bool training) override;
+};
+
+struct Pooling1DOptions {
+    std::optional<std::size_t> strides = std::nullopt;   // pool_size when unset
+    std::string padding = "valid";                       // "valid" or "same"
+    std::string name = {};
+};
+
+// What MaxPooling1D and AveragePooling1D share. Input (batch, steps, features); the pooling runs
+// through the 2-D ops on a (batch, 1, steps, features) view of the same storage.
+class Pooling1D : public Layer {
+public:
+    void build(const Shape& input_shape) override;
+    Shape compute_output_shape(const Shape& input_shape) override;
+    nlohmann::json get_config() const override;
+
+    std::size_t pool_size() const { return pool_size_; }
+    std::size_t strides() const { return strides_; }
+    const std::string& padding() const { return padding_; }
+
+protected:
+    Pooling1D(const char* class_name, std::size_t pool_size, Pooling1DOptions options);   // class_name: for errors
+    void check_input(const Shape& input_shape) const;   // rank 3, or a kx::Error naming the layer
+    using Pool2D = Tensor (*)(const Tensor&, Size2, Size2, const std::string&);
+    Tensor pool(const Tensor& inputs, Pool2D pool2d) const;   // pool2d on the height-1 view
+
+    std::size_t pool_size_;
+    std::size_t strides_;
+    std::string padding_;
+};
+
+// The maximum of each pool_size window of steps.
+class MaxPooling1D : public Pooling1D {
+public:
+    using Options = Pooling1DOptions;
+    explicit MaxPooling1D(std::size_t pool_size = 2, Options options = {});
+    Tensor call(const Tensor& inputs, bool training) override;
+};
+
+// The mean of each pool_size window's real (non-padded) steps.
+class AveragePooling1D : public Pooling1D {
+public:
+    using Options = Pooling1DOptions;
+    explicit AveragePooling1D(std::size_t pool_size = 2, Options options = {});
+    Tensor call(const Tensor& inputs, bool training) override;
+};
+
+struct GlobalPooling1DOptions {
+    bool keepdims = false;   // (batch, 1, features) instead of (batch, features)
+    std::string name = {};
+};
+
+// What the 1-D global poolings share: a reduction over the steps.
+class GlobalPooling1D : public Layer {
+public:
+    void build(const Shape& input_shape) override;
+    Shape compute_output_shape(const Shape& input_shape) override;
+    nlohmann::json get_config() const override;
+    bool keepdims() const { return keepdims_; }
+
+protected:
+    explicit GlobalPooling1D(GlobalPooling1DOptions options);
+
+    bool keepdims_;
+};
+
+// The mean over the steps of each feature.
+class GlobalAveragePooling1D : public GlobalPooling1D {
+public:
+    using Options = GlobalPooling1DOptions;
+    explicit GlobalAveragePooling1D(Options options = {});
+    Tensor call(const Tensor& inputs, bool training) override;
+};
+
+// The maximum over the steps of each feature.
+class GlobalMaxPooling1D : public GlobalPooling1D {
+public:
+    using Options = GlobalPooling1DOptions;
+    explicit GlobalMaxPooling1D(Options options = {});
     Tensor call(const Tensor& inputs, bool training) override;
 };
 
