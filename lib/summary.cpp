@@ -39,16 +39,19 @@ std::size_t count(const std::vector<Variable>& weights) {
     return n;
 }
 
+// GCC 12 warns falsely (-Wrestrict) on "[" + text + "]".
+std::string bracketed(const std::string& text) { return std::string(1, '[').append(text).append(1, ']'); }
+
 // Keras 2 prints a one-output layer's shape as a tuple, an InputLayer's and a multi-output
 // layer's as a list of tuples.
 std::string output_shape_of(const Layer& layer) {
     if (!layer.built()) return "?";
-    if (dynamic_cast<const layers::Input*>(&layer) != nullptr) return "[" + to_string(layer.input_shape()) + "]";
+    if (dynamic_cast<const layers::Input*>(&layer) != nullptr) return bracketed(to_string(layer.input_shape()));
     const Shapes shapes = const_cast<Layer&>(layer).compute_output_shapes(layer.input_shapes());
     if (shapes.size() == 1) return to_string(shapes[0]);
     std::string out;
     for (const Shape& s : shapes) out += (out.empty() ? "" : ", ") + to_string(s);
-    return "[" + out + "]";
+    return bracketed(out);
 }
 }  // namespace
 
@@ -76,8 +79,8 @@ void Model::summary(std::ostream& out) const {
             for (const Graph::Step& step : graph_->steps) {
                 if (step.node->layer.get() != &layer) continue;
                 for (const SymbolicTensor& x : step.node->inputs)
-                    connections.push_back(x.layer().name() + "[" + std::to_string(call_index_of(x)) + "][" +
-                                          std::to_string(x.index()) + "]");
+                    connections.push_back(std::string(x.layer().name()).append(1, '[').append(std::to_string(call_index_of(x)))
+                                              .append("][").append(std::to_string(x.index())).append(1, ']'));
             }
             fields.push_back(connections.empty() ? "" : connections[0]);
             out << row(fields, positions) << '\n';
