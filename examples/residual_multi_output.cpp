@@ -6,8 +6,8 @@
 //          "profile" (56,) the image's mean row and column intensities (a cheap second view).
 // Outputs: "class"    which of the 10 articles (softmax);
 //          "footwear" whether it is a sandal, sneaker or ankle boot (sigmoid).
-// The image goes through a convolution and a residual block (two convolutions added back to
-// their input), the profile through a Dense layer; the two are concatenated and feed both heads.
+// The image goes through a convolution, pooling and a residual block (two convolutions added back
+// to their input), the profile through a Dense layer; the two are concatenated and feed both heads.
 // The loss is class_loss + 0.5 * footwear_loss. Data as in fashion_mnist_mlp.
 #include "example_args.hpp"
 
@@ -51,11 +51,11 @@ int main(int argc, char** argv) {
 
         auto image = kx::Input({28, 28, 1}, "image");
         auto profile = kx::Input({56}, "profile");
-        auto x = Conv2D(16, 3, {.padding = "same", .activation = "relu"})(image);
+        auto x = Conv2D(16, 3, {.activation = "relu"})(image);   // (26, 26, 16)
+        x = MaxPooling2D(2)(x);                                     // (13, 13, 16)
         x = residual_block(x, 16);
-        x = MaxPooling2D(2)(x);
-        x = residual_block(x, 16);
-        x = GlobalAveragePooling2D()(x);
+        x = MaxPooling2D(2)(x);                                     // (6, 6, 16)
+        x = Flatten()(x);
         auto p = Dense(32, "relu")(profile);
         auto joined = Dense(64, "relu")(Concatenate()({x, p}));
         kx::Model model({image, profile},

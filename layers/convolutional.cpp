@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <type_traits>
 #include <vector>
 
 namespace kx::layers {
@@ -19,7 +20,9 @@ using ops::Size2;
 
 using kx::detail::size2_string;
 
-json pair_json(Size2 s) { return json::array({s.h, s.w}); }
+// Keras writes every tuple argument as a list: [h, w], or [n] for Conv1D.
+json tuple_json(Size2 s) { return json::array({s.h, s.w}); }
+json tuple_json(std::size_t n) { return json::array({n}); }
 
 // Keras writes (h, w) pairs as lists; a bare integer means the same value on both axes.
 Size2 pair_of(const json& value) {
@@ -129,7 +132,7 @@ WeightOptions weight_options(const Handle<Initializer>& initializer, const Handl
     return {.initializer = initializer, .regularizer = regularizer, .constraint = constraint};
 }
 
-// The options of the weights every layer here names "kernel" (or "depthwise") and "bias".
+// The options of the weights the layers here name "kernel" (or "depthwise", "pointwise") and "bias".
 template <class Options>
 WeightOptions kernel_options(const Options& o) {
     return weight_options(o.kernel_initializer, o.kernel_regularizer, o.kernel_constraint);
@@ -139,16 +142,43 @@ WeightOptions depthwise_options(const Options& o) {
     return weight_options(o.depthwise_initializer, o.depthwise_regularizer, o.depthwise_constraint);
 }
 template <class Options>
+WeightOptions pointwise_options(const Options& o) {
+    return weight_options(o.pointwise_initializer, o.pointwise_regularizer, o.pointwise_constraint);
+}
+template <class Options>
 WeightOptions bias_options(const Options& o) {
     return weight_options(o.bias_initializer, o.bias_regularizer, o.bias_constraint);
 }
 
 // A weight's "<prefix>_initializer", "<prefix>_regularizer" and "<prefix>_constraint" config entries.
-void write_weight_config(json& config, const std::string& prefix, const Handle<Initializer>& initializer,
-                         const Handle<Regularizer>& regularizer, const Handle<Constraint>& constraint) {
-    config[prefix + "_initializer"] = initializers::serialize(*initializer);
-    config[prefix + "_regularizer"] = regularizers::serialize(regularizer);
-    config[prefix + "_constraint"] = constraints::serialize(constraint);
+void write_weight_config(json& config, const std::string& prefix, const WeightOptions& weight) {
+    config[prefix + "_initializer"] = initializers::serialize(*weight.initializer);
+    config[prefix + "_regularizer"] = regularizers::serialize(weight.regularizer);
+    config[prefix + "_constraint"] = constraints::serialize(weight.constraint);
+}
+
+// The config entries every layer here writes alike; each layer adds its filters, kernel weights
+// and own options.
+template <class Kernel, class Options>
+json conv_config(json config, Kernel kernel_size, const Options& o, const Handle<Regularizer>& activity_regularizer) {
+    config["kernel_size"] = tuple_json(kernel_size);
+    config["strides"] = tuple_json(o.strides);
+    config["padding"] = o.padding;
+    config["data_format"] = "channels_last";
+    config["dilation_rate"] = tuple_json(o.dilation_rate);
+    config["activation"] = o.activation;
+    config["use_bias"] = o.use_bias;
+    write_weight_config(config, "bias", bias_options(o));
+    config["activity_regularizer"] = regularizers::serialize(activity_regularizer);
+    return config;
+}
+
+// The argument checks every layer here makes, in its constructor before its own ones.
+template <class Kernel, class Options>
+void require_positive_window(const char* layer, Kernel kernel_size, const Options& o) {
+    require_positive(layer, "kernel_size", kernel_size);
+    require_positive(layer, "strides", o.strides);
+    require_positive(layer, "dilation_rate", o.dilation_rate);
 }
 
 Tensor activate(const std::string& name, const activations::ActivationFunction& activation, const Tensor& y) {
@@ -156,12 +186,6 @@ Tensor activate(const std::string& name, const activations::ActivationFunction& 
 }
 
 // Config readers for the factories: absent or null fields give the constructor's defaults.
-void require_channels_last(const char* layer, const json& c) {
-    const std::string data_format = c.value("data_format", "channels_last");
-    if (data_format != "channels_last")
-        throw Error(std::string(layer) + ": only data_format 'channels_last' is supported, got '" + data_format + "'");
-}
-
 bool present(const json& c, const char* key) { return c.contains(key) && !c[key].is_null(); }
 
 Handle<Initializer> initializer_at(const json& c, const char* key, const char* fallback) {
@@ -176,7 +200,39 @@ Handle<Constraint> constraint_at(const json& c, const char* key) {
     return present(c, key) ? Handle<Constraint>(constraints::deserialize(c[key])) : Handle<Constraint>();
 }
 
-Size2 pair_at(const json& c, const char* key) { return present(c, key) ? pair_of(c[key]) : Size2(1); }
+// A tuple argument, Size2 or Conv1D's std::size_t.
+template <class Tuple>
+Tuple tuple_at(const json& c, const char* key) {
+    if (!present(c, key)) return 1;
+    if constexpr (std::is_same_v<Tuple, Size2>) return pair_of(c[key]);
+    else return single_of(c[key]);
+}
+
+// A weight's "<prefix>_initializer", "<prefix>_regularizer" and "<prefix>_constraint" entries.
+void read_weight_config(const json& c, const std::string& prefix, Handle<Initializer>& initializer,
+                        Handle<Regularizer>& regularizer, Handle<Constraint>& constraint) {
+    initializer = initializer_at(c, (prefix + "_initializer").c_str(), "glorot_uniform");
+    regularizer = regularizer_at(c, (prefix + "_regularizer").c_str());
+    constraint = constraint_at(c, (prefix + "_constraint").c_str());
+}
+
+// The options every layer here reads alike (conv_config's entries); each factory reads the rest.
+template <class Options>
+Options conv_options(const std::string& class_name, const json& c) {
+    detail::require_channels_last(class_name, c);
+    Options o;
+    o.strides = tuple_at<decltype(o.strides)>(c, "strides");
+    o.padding = c.value("padding", "valid");
+    o.dilation_rate = tuple_at<decltype(o.dilation_rate)>(c, "dilation_rate");
+    o.activation = c.value("activation", "linear");
+    o.use_bias = c.value("use_bias", true);
+    o.bias_initializer = initializer_at(c, "bias_initializer", "zeros");
+    o.bias_regularizer = regularizer_at(c, "bias_regularizer");
+    o.activity_regularizer = regularizer_at(c, "activity_regularizer");
+    o.bias_constraint = constraint_at(c, "bias_constraint");
+    o.name = detail::name_of(c);
+    return o;
+}
 }  // namespace
 
 // ---- Conv1D ------------------------------------------------------------------------------------
@@ -185,9 +241,7 @@ Conv1D::Conv1D(std::size_t filters, std::size_t kernel_size, Options options)
     : Layer(options.name), filters_(filters), kernel_size_(kernel_size), options_(std::move(options)),
       activation_(activations::get(options_.activation)) {
     require_filters("Conv1D", filters_);
-    require_positive("Conv1D", "kernel_size", kernel_size_);
-    require_positive("Conv1D", "strides", options_.strides);
-    require_positive("Conv1D", "dilation_rate", options_.dilation_rate);
+    require_positive_window("Conv1D", kernel_size_, options_);
     require_groups("Conv1D", options_.groups, filters_);
     options_.padding = padding_of("Conv1D", options_.padding, true);
     set_activity_regularizer(options_.activity_regularizer);
@@ -242,20 +296,10 @@ Shape Conv1D::compute_output_shape(const Shape& input_shape) {
 }
 
 nlohmann::json Conv1D::get_config() const {
-    json config = Layer::get_config();
+    json config = conv_config(Layer::get_config(), kernel_size_, options_, activity_regularizer());
     config["filters"] = filters_;
-    config["kernel_size"] = json::array({kernel_size_});
-    config["strides"] = json::array({options_.strides});
-    config["padding"] = options_.padding;
-    config["data_format"] = "channels_last";
-    config["dilation_rate"] = json::array({options_.dilation_rate});
     config["groups"] = options_.groups;
-    config["activation"] = options_.activation;
-    config["use_bias"] = options_.use_bias;
-    write_weight_config(config, "kernel", options_.kernel_initializer, options_.kernel_regularizer,
-                        options_.kernel_constraint);
-    write_weight_config(config, "bias", options_.bias_initializer, options_.bias_regularizer, options_.bias_constraint);
-    config["activity_regularizer"] = regularizers::serialize(activity_regularizer());
+    write_weight_config(config, "kernel", kernel_options(options_));
     return config;
 }
 
@@ -265,9 +309,7 @@ Conv2D::Conv2D(std::size_t filters, Size2 kernel_size, Options options)
     : Layer(options.name), filters_(filters), kernel_size_(kernel_size), options_(std::move(options)),
       activation_(activations::get(options_.activation)) {
     require_filters("Conv2D", filters_);
-    require_positive("Conv2D", "kernel_size", kernel_size_);
-    require_positive("Conv2D", "strides", options_.strides);
-    require_positive("Conv2D", "dilation_rate", options_.dilation_rate);
+    require_positive_window("Conv2D", kernel_size_, options_);
     require_groups("Conv2D", options_.groups, filters_);
     options_.padding = padding_of("Conv2D", options_.padding, false);
     set_activity_regularizer(options_.activity_regularizer);
@@ -297,20 +339,10 @@ Shape Conv2D::compute_output_shape(const Shape& input_shape) {
 }
 
 nlohmann::json Conv2D::get_config() const {
-    json config = Layer::get_config();
+    json config = conv_config(Layer::get_config(), kernel_size_, options_, activity_regularizer());
     config["filters"] = filters_;
-    config["kernel_size"] = pair_json(kernel_size_);
-    config["strides"] = pair_json(options_.strides);
-    config["padding"] = options_.padding;
-    config["data_format"] = "channels_last";
-    config["dilation_rate"] = pair_json(options_.dilation_rate);
     config["groups"] = options_.groups;
-    config["activation"] = options_.activation;
-    config["use_bias"] = options_.use_bias;
-    write_weight_config(config, "kernel", options_.kernel_initializer, options_.kernel_regularizer,
-                        options_.kernel_constraint);
-    write_weight_config(config, "bias", options_.bias_initializer, options_.bias_regularizer, options_.bias_constraint);
-    config["activity_regularizer"] = regularizers::serialize(activity_regularizer());
+    write_weight_config(config, "kernel", kernel_options(options_));
     return config;
 }
 
@@ -320,9 +352,7 @@ Conv2DTranspose::Conv2DTranspose(std::size_t filters, Size2 kernel_size, Options
     : Layer(options.name), filters_(filters), kernel_size_(kernel_size), options_(std::move(options)),
       activation_(activations::get(options_.activation)) {
     require_filters("Conv2DTranspose", filters_);
-    require_positive("Conv2DTranspose", "kernel_size", kernel_size_);
-    require_positive("Conv2DTranspose", "strides", options_.strides);
-    require_positive("Conv2DTranspose", "dilation_rate", options_.dilation_rate);
+    require_positive_window("Conv2DTranspose", kernel_size_, options_);
     options_.padding = padding_of("Conv2DTranspose", options_.padding, false);
     const auto& extra = options_.output_padding;
     if (extra && (extra->h >= options_.strides.h || extra->w >= options_.strides.w))
@@ -361,20 +391,10 @@ Shape Conv2DTranspose::compute_output_shape(const Shape& input_shape) {
 }
 
 nlohmann::json Conv2DTranspose::get_config() const {
-    json config = Layer::get_config();
+    json config = conv_config(Layer::get_config(), kernel_size_, options_, activity_regularizer());
     config["filters"] = filters_;
-    config["kernel_size"] = pair_json(kernel_size_);
-    config["strides"] = pair_json(options_.strides);
-    config["padding"] = options_.padding;
-    config["output_padding"] = options_.output_padding ? pair_json(*options_.output_padding) : json(nullptr);
-    config["data_format"] = "channels_last";
-    config["dilation_rate"] = pair_json(options_.dilation_rate);
-    config["activation"] = options_.activation;
-    config["use_bias"] = options_.use_bias;
-    write_weight_config(config, "kernel", options_.kernel_initializer, options_.kernel_regularizer,
-                        options_.kernel_constraint);
-    write_weight_config(config, "bias", options_.bias_initializer, options_.bias_regularizer, options_.bias_constraint);
-    config["activity_regularizer"] = regularizers::serialize(activity_regularizer());
+    config["output_padding"] = options_.output_padding ? tuple_json(*options_.output_padding) : json(nullptr);
+    write_weight_config(config, "kernel", kernel_options(options_));
     return config;
 }
 
@@ -383,9 +403,7 @@ nlohmann::json Conv2DTranspose::get_config() const {
 DepthwiseConv2D::DepthwiseConv2D(Size2 kernel_size, Options options)
     : Layer(options.name), kernel_size_(kernel_size), options_(std::move(options)),
       activation_(activations::get(options_.activation)) {
-    require_positive("DepthwiseConv2D", "kernel_size", kernel_size_);
-    require_positive("DepthwiseConv2D", "strides", options_.strides);
-    require_positive("DepthwiseConv2D", "dilation_rate", options_.dilation_rate);
+    require_positive_window("DepthwiseConv2D", kernel_size_, options_);
     require_positive("DepthwiseConv2D", "depth_multiplier", options_.depth_multiplier);
     options_.padding = padding_of("DepthwiseConv2D", options_.padding, false);
     set_activity_regularizer(options_.activity_regularizer);
@@ -414,19 +432,9 @@ Shape DepthwiseConv2D::compute_output_shape(const Shape& input_shape) {
 }
 
 nlohmann::json DepthwiseConv2D::get_config() const {
-    json config = Layer::get_config();
-    config["kernel_size"] = pair_json(kernel_size_);
-    config["strides"] = pair_json(options_.strides);
-    config["padding"] = options_.padding;
+    json config = conv_config(Layer::get_config(), kernel_size_, options_, activity_regularizer());
     config["depth_multiplier"] = options_.depth_multiplier;
-    config["data_format"] = "channels_last";
-    config["dilation_rate"] = pair_json(options_.dilation_rate);
-    config["activation"] = options_.activation;
-    config["use_bias"] = options_.use_bias;
-    write_weight_config(config, "depthwise", options_.depthwise_initializer, options_.depthwise_regularizer,
-                        options_.depthwise_constraint);
-    write_weight_config(config, "bias", options_.bias_initializer, options_.bias_regularizer, options_.bias_constraint);
-    config["activity_regularizer"] = regularizers::serialize(activity_regularizer());
+    write_weight_config(config, "depthwise", depthwise_options(options_));
     return config;
 }
 
@@ -436,9 +444,7 @@ SeparableConv2D::SeparableConv2D(std::size_t filters, Size2 kernel_size, Options
     : Layer(options.name), filters_(filters), kernel_size_(kernel_size), options_(std::move(options)),
       activation_(activations::get(options_.activation)) {
     require_filters("SeparableConv2D", filters_);
-    require_positive("SeparableConv2D", "kernel_size", kernel_size_);
-    require_positive("SeparableConv2D", "strides", options_.strides);
-    require_positive("SeparableConv2D", "dilation_rate", options_.dilation_rate);
+    require_positive_window("SeparableConv2D", kernel_size_, options_);
     require_positive("SeparableConv2D", "depth_multiplier", options_.depth_multiplier);
     options_.padding = padding_of("SeparableConv2D", options_.padding, false);
     set_activity_regularizer(options_.activity_regularizer);
@@ -452,8 +458,7 @@ void SeparableConv2D::build(const Shape& input_shape) {
     depthwise_kernel_ =
         add_weight("depthwise_kernel", {kernel_size_.h, kernel_size_.w, channels, m}, depthwise_options(options_));
     pointwise_kernel_ = add_weight("pointwise_kernel", {1, 1, channels * m, filters_},
-                                   weight_options(options_.pointwise_initializer, options_.pointwise_regularizer,
-                                                  options_.pointwise_constraint));
+                                   pointwise_options(options_));
     if (options_.use_bias)
         bias_ = add_weight("bias", {filters_}, bias_options(options_));
 }
@@ -471,22 +476,11 @@ Shape SeparableConv2D::compute_output_shape(const Shape& input_shape) {
 }
 
 nlohmann::json SeparableConv2D::get_config() const {
-    json config = Layer::get_config();
+    json config = conv_config(Layer::get_config(), kernel_size_, options_, activity_regularizer());
     config["depth_multiplier"] = options_.depth_multiplier;
     config["filters"] = filters_;
-    config["kernel_size"] = pair_json(kernel_size_);
-    config["strides"] = pair_json(options_.strides);
-    config["padding"] = options_.padding;
-    config["data_format"] = "channels_last";
-    config["dilation_rate"] = pair_json(options_.dilation_rate);
-    config["activation"] = options_.activation;
-    config["use_bias"] = options_.use_bias;
-    write_weight_config(config, "depthwise", options_.depthwise_initializer, options_.depthwise_regularizer,
-                        options_.depthwise_constraint);
-    write_weight_config(config, "pointwise", options_.pointwise_initializer, options_.pointwise_regularizer,
-                        options_.pointwise_constraint);
-    write_weight_config(config, "bias", options_.bias_initializer, options_.bias_regularizer, options_.bias_constraint);
-    config["activity_regularizer"] = regularizers::serialize(activity_regularizer());
+    write_weight_config(config, "depthwise", depthwise_options(options_));
+    write_weight_config(config, "pointwise", pointwise_options(options_));
     return config;
 }
 
@@ -494,109 +488,39 @@ nlohmann::json SeparableConv2D::get_config() const {
 
 void detail::register_convolutional_layers(FactoryTable& table) {
     add<Conv1D>(table, "Conv1D", [](const json& c) {
-        require_channels_last("Conv1D", c);
+        auto o = conv_options<Conv1D::Options>("Conv1D", c);
+        o.groups = c.value("groups", std::size_t{1});
+        read_weight_config(c, "kernel", o.kernel_initializer, o.kernel_regularizer, o.kernel_constraint);
         return with_trainable(
-            Conv1D(c.at("filters").get<std::size_t>(), single_of(c.at("kernel_size")),
-                   {.strides = present(c, "strides") ? single_of(c["strides"]) : 1,
-                    .padding = c.value("padding", "valid"),
-                    .dilation_rate = present(c, "dilation_rate") ? single_of(c["dilation_rate"]) : 1,
-                    .groups = c.value("groups", std::size_t{1}),
-                    .activation = c.value("activation", "linear"),
-                    .use_bias = c.value("use_bias", true),
-                    .kernel_initializer = initializer_at(c, "kernel_initializer", "glorot_uniform"),
-                    .bias_initializer = initializer_at(c, "bias_initializer", "zeros"),
-                    .kernel_regularizer = regularizer_at(c, "kernel_regularizer"),
-                    .bias_regularizer = regularizer_at(c, "bias_regularizer"),
-                    .activity_regularizer = regularizer_at(c, "activity_regularizer"),
-                    .kernel_constraint = constraint_at(c, "kernel_constraint"),
-                    .bias_constraint = constraint_at(c, "bias_constraint"),
-                    .name = name_of(c)}),
-            c);
+            Conv1D(c.at("filters").get<std::size_t>(), single_of(c.at("kernel_size")), std::move(o)), c);
     });
     add<Conv2D>(table, "Conv2D", [](const json& c) {
-        require_channels_last("Conv2D", c);
-        return with_trainable(
-            Conv2D(c.at("filters").get<std::size_t>(), pair_of(c.at("kernel_size")),
-                   {.strides = pair_at(c, "strides"),
-                    .padding = c.value("padding", "valid"),
-                    .dilation_rate = pair_at(c, "dilation_rate"),
-                    .groups = c.value("groups", std::size_t{1}),
-                    .activation = c.value("activation", "linear"),
-                    .use_bias = c.value("use_bias", true),
-                    .kernel_initializer = initializer_at(c, "kernel_initializer", "glorot_uniform"),
-                    .bias_initializer = initializer_at(c, "bias_initializer", "zeros"),
-                    .kernel_regularizer = regularizer_at(c, "kernel_regularizer"),
-                    .bias_regularizer = regularizer_at(c, "bias_regularizer"),
-                    .activity_regularizer = regularizer_at(c, "activity_regularizer"),
-                    .kernel_constraint = constraint_at(c, "kernel_constraint"),
-                    .bias_constraint = constraint_at(c, "bias_constraint"),
-                    .name = name_of(c)}),
-            c);
+        auto o = conv_options<Conv2D::Options>("Conv2D", c);
+        o.groups = c.value("groups", std::size_t{1});
+        read_weight_config(c, "kernel", o.kernel_initializer, o.kernel_regularizer, o.kernel_constraint);
+        return with_trainable(Conv2D(c.at("filters").get<std::size_t>(), pair_of(c.at("kernel_size")), std::move(o)),
+                              c);
     });
     add<Conv2DTranspose>(table, "Conv2DTranspose", [](const json& c) {
-        require_channels_last("Conv2DTranspose", c);
+        auto o = conv_options<Conv2DTranspose::Options>("Conv2DTranspose", c);
+        if (present(c, "output_padding")) o.output_padding = pair_of(c["output_padding"]);
+        read_weight_config(c, "kernel", o.kernel_initializer, o.kernel_regularizer, o.kernel_constraint);
         return with_trainable(
-            Conv2DTranspose(c.at("filters").get<std::size_t>(), pair_of(c.at("kernel_size")),
-                            {.strides = pair_at(c, "strides"),
-                             .padding = c.value("padding", "valid"),
-                             .output_padding = present(c, "output_padding")
-                                                   ? std::optional<Size2>(pair_of(c["output_padding"]))
-                                                   : std::nullopt,
-                             .dilation_rate = pair_at(c, "dilation_rate"),
-                             .activation = c.value("activation", "linear"),
-                             .use_bias = c.value("use_bias", true),
-                             .kernel_initializer = initializer_at(c, "kernel_initializer", "glorot_uniform"),
-                             .bias_initializer = initializer_at(c, "bias_initializer", "zeros"),
-                             .kernel_regularizer = regularizer_at(c, "kernel_regularizer"),
-                             .bias_regularizer = regularizer_at(c, "bias_regularizer"),
-                             .activity_regularizer = regularizer_at(c, "activity_regularizer"),
-                             .kernel_constraint = constraint_at(c, "kernel_constraint"),
-                             .bias_constraint = constraint_at(c, "bias_constraint"),
-                             .name = name_of(c)}),
-            c);
+            Conv2DTranspose(c.at("filters").get<std::size_t>(), pair_of(c.at("kernel_size")), std::move(o)), c);
     });
     add<DepthwiseConv2D>(table, "DepthwiseConv2D", [](const json& c) {
-        require_channels_last("DepthwiseConv2D", c);
-        return with_trainable(
-            DepthwiseConv2D(pair_of(c.at("kernel_size")),
-                            {.strides = pair_at(c, "strides"),
-                             .padding = c.value("padding", "valid"),
-                             .depth_multiplier = c.value("depth_multiplier", std::size_t{1}),
-                             .dilation_rate = pair_at(c, "dilation_rate"),
-                             .activation = c.value("activation", "linear"),
-                             .use_bias = c.value("use_bias", true),
-                             .depthwise_initializer = initializer_at(c, "depthwise_initializer", "glorot_uniform"),
-                             .bias_initializer = initializer_at(c, "bias_initializer", "zeros"),
-                             .depthwise_regularizer = regularizer_at(c, "depthwise_regularizer"),
-                             .bias_regularizer = regularizer_at(c, "bias_regularizer"),
-                             .activity_regularizer = regularizer_at(c, "activity_regularizer"),
-                             .depthwise_constraint = constraint_at(c, "depthwise_constraint"),
-                             .bias_constraint = constraint_at(c, "bias_constraint"),
-                             .name = name_of(c)}),
-            c);
+        auto o = conv_options<DepthwiseConv2D::Options>("DepthwiseConv2D", c);
+        o.depth_multiplier = c.value("depth_multiplier", std::size_t{1});
+        read_weight_config(c, "depthwise", o.depthwise_initializer, o.depthwise_regularizer, o.depthwise_constraint);
+        return with_trainable(DepthwiseConv2D(pair_of(c.at("kernel_size")), std::move(o)), c);
     });
     add<SeparableConv2D>(table, "SeparableConv2D", [](const json& c) {
-        require_channels_last("SeparableConv2D", c);
+        auto o = conv_options<SeparableConv2D::Options>("SeparableConv2D", c);
+        o.depth_multiplier = c.value("depth_multiplier", std::size_t{1});
+        read_weight_config(c, "depthwise", o.depthwise_initializer, o.depthwise_regularizer, o.depthwise_constraint);
+        read_weight_config(c, "pointwise", o.pointwise_initializer, o.pointwise_regularizer, o.pointwise_constraint);
         return with_trainable(
-            SeparableConv2D(c.at("filters").get<std::size_t>(), pair_of(c.at("kernel_size")),
-                            {.strides = pair_at(c, "strides"),
-                             .padding = c.value("padding", "valid"),
-                             .dilation_rate = pair_at(c, "dilation_rate"),
-                             .depth_multiplier = c.value("depth_multiplier", std::size_t{1}),
-                             .activation = c.value("activation", "linear"),
-                             .use_bias = c.value("use_bias", true),
-                             .depthwise_initializer = initializer_at(c, "depthwise_initializer", "glorot_uniform"),
-                             .pointwise_initializer = initializer_at(c, "pointwise_initializer", "glorot_uniform"),
-                             .bias_initializer = initializer_at(c, "bias_initializer", "zeros"),
-                             .depthwise_regularizer = regularizer_at(c, "depthwise_regularizer"),
-                             .pointwise_regularizer = regularizer_at(c, "pointwise_regularizer"),
-                             .bias_regularizer = regularizer_at(c, "bias_regularizer"),
-                             .activity_regularizer = regularizer_at(c, "activity_regularizer"),
-                             .depthwise_constraint = constraint_at(c, "depthwise_constraint"),
-                             .pointwise_constraint = constraint_at(c, "pointwise_constraint"),
-                             .bias_constraint = constraint_at(c, "bias_constraint"),
-                             .name = name_of(c)}),
-            c);
+            SeparableConv2D(c.at("filters").get<std::size_t>(), pair_of(c.at("kernel_size")), std::move(o)), c);
     });
 }
 

@@ -1,4 +1,5 @@
 #include "family_registration.hpp"
+#include "ops/axes.hpp"
 
 #include <kerasxx/error.hpp>
 #include <kerasxx/layers/embedding.hpp>
@@ -13,16 +14,7 @@ namespace kx::layers {
 
 namespace {
 using json = nlohmann::json;
-
-// The multi-index of flat position `flat` in `shape`, for error messages: "(1, 2)".
-std::string position(std::size_t flat, const Shape& shape) {
-    Shape index(shape.size());
-    for (std::size_t d = shape.size(); d-- > 0;) {
-        index[d] = flat % shape[d];
-        flat /= shape[d];
-    }
-    return to_string(index);
-}
+using kx::detail::position;
 }  // namespace
 
 Embedding::Embedding(std::size_t input_dim, std::size_t output_dim, Options options)

@@ -2,7 +2,10 @@
 // (layers/registry.cpp calls these explicitly when it builds its table: no static initialisers).
 #pragma once
 
+#include <kerasxx/error.hpp>
 #include <kerasxx/layers/registry.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <map>
 #include <string>
@@ -25,6 +28,14 @@ void add(FactoryTable& table, const std::string& class_name, LayerFactory factor
 std::string name_of(const nlohmann::json& config);                    // "" when absent
 Shape shape_of(const nlohmann::json& dims, bool skip_batch);          // null or -1 -> kx::None
 LayerHandle with_trainable(LayerHandle layer, const nlohmann::json& config);   // applies "trainable"
+
+// Keras configs may say "channels_last" or null (the default); channels_first is not supported.
+inline void require_channels_last(const std::string& class_name, const nlohmann::json& config) {
+    const nlohmann::json format = config.value("data_format", nlohmann::json());
+    if (!format.is_null() && format != "channels_last")
+        throw Error("layers::deserialize: " + class_name + " supports data_format 'channels_last' only, got " +
+                    format.dump());
+}
 
 // A layer config's {"class_name": "GlorotUniform", "config": {...}} initializer entry, by its class
 // name (its arguments are not restored yet: initializers have no from_config).

@@ -81,31 +81,35 @@ Tensor AveragePooling2D::call(const Tensor& inputs, bool) {
     return ops::avg_pool2d(inputs, pool_size_, strides_, padding_);
 }
 
-GlobalPooling2D::GlobalPooling2D(GlobalPooling2DOptions options)
-    : Layer(std::move(options.name)), keepdims_(options.keepdims) {}
+GlobalPooling::GlobalPooling(std::size_t rank, GlobalPoolingOptions options)
+    : Layer(std::move(options.name)), keepdims_(options.keepdims), rank_(rank) {}
 
-void GlobalPooling2D::build(const Shape& input_shape) { compute_output_shape(input_shape); }
+void GlobalPooling::build(const Shape& input_shape) { compute_output_shape(input_shape); }
 
-Shape GlobalPooling2D::compute_output_shape(const Shape& input_shape) {
-    if (input_shape.size() != 4)
-        throw Error(describe() + ": expected input of rank 4 (batch, height, width, channels), got shape " +
+Shape GlobalPooling::compute_output_shape(const Shape& input_shape) {
+    if (input_shape.size() != rank_)
+        throw Error(describe() + ": expected input of rank " + std::to_string(rank_) + " " +
+                    (rank_ == 4 ? "(batch, height, width, channels)" : "(batch, steps, features)") + ", got shape " +
                     to_string(input_shape));
-    if (keepdims_) return {input_shape[0], 1, 1, input_shape[3]};
-    return {input_shape[0], input_shape[3]};
+    if (!keepdims_) return {input_shape.front(), input_shape.back()};
+    Shape kept(rank_, 1);   // (batch, 1, [1,] channels)
+    kept.front() = input_shape.front();
+    kept.back() = input_shape.back();
+    return kept;
 }
 
-json GlobalPooling2D::get_config() const {
+json GlobalPooling::get_config() const {
     json config = Layer::get_config();
     config["data_format"] = "channels_last";
     config["keepdims"] = keepdims_;
     return config;
 }
 
-GlobalAveragePooling2D::GlobalAveragePooling2D(Options options) : GlobalPooling2D(std::move(options)) { claim_name(); }
+GlobalAveragePooling2D::GlobalAveragePooling2D(Options options) : GlobalPooling(4, std::move(options)) { claim_name(); }
 
 Tensor GlobalAveragePooling2D::call(const Tensor& inputs, bool) { return ops::mean(inputs, {1, 2}, keepdims_); }
 
-GlobalMaxPooling2D::GlobalMaxPooling2D(Options options) : GlobalPooling2D(std::move(options)) { claim_name(); }
+GlobalMaxPooling2D::GlobalMaxPooling2D(Options options) : GlobalPooling(4, std::move(options)) { claim_name(); }
 
 Tensor GlobalMaxPooling2D::call(const Tensor& inputs, bool) { return ops::max(inputs, {1, 2}, keepdims_); }
 
@@ -167,30 +171,11 @@ AveragePooling1D::AveragePooling1D(std::size_t pool_size, Options options)
 
 Tensor AveragePooling1D::call(const Tensor& inputs, bool) { return pool(inputs, &ops::avg_pool2d); }
 
-GlobalPooling1D::GlobalPooling1D(GlobalPooling1DOptions options)
-    : Layer(std::move(options.name)), keepdims_(options.keepdims) {}
-
-void GlobalPooling1D::build(const Shape& input_shape) { compute_output_shape(input_shape); }
-
-Shape GlobalPooling1D::compute_output_shape(const Shape& input_shape) {
-    if (input_shape.size() != 3)
-        throw Error(describe() + ": expected input of rank 3 (batch, steps, features), got shape " + to_string(input_shape));
-    if (keepdims_) return {input_shape[0], 1, input_shape[2]};
-    return {input_shape[0], input_shape[2]};
-}
-
-json GlobalPooling1D::get_config() const {
-    json config = Layer::get_config();
-    config["data_format"] = "channels_last";
-    config["keepdims"] = keepdims_;
-    return config;
-}
-
-GlobalAveragePooling1D::GlobalAveragePooling1D(Options options) : GlobalPooling1D(std::move(options)) { claim_name(); }
+GlobalAveragePooling1D::GlobalAveragePooling1D(Options options) : GlobalPooling(3, std::move(options)) { claim_name(); }
 
 Tensor GlobalAveragePooling1D::call(const Tensor& inputs, bool) { return ops::mean(inputs, {1}, keepdims_); }
 
-GlobalMaxPooling1D::GlobalMaxPooling1D(Options options) : GlobalPooling1D(std::move(options)) { claim_name(); }
+GlobalMaxPooling1D::GlobalMaxPooling1D(Options options) : GlobalPooling(3, std::move(options)) { claim_name(); }
 
 Tensor GlobalMaxPooling1D::call(const Tensor& inputs, bool) { return ops::max(inputs, {1}, keepdims_); }
 
@@ -200,14 +185,6 @@ namespace {
 Size2 size2_of(const json& value) {
     if (value.is_number_unsigned()) return value.get<std::size_t>();
     return {value.at(0).get<std::size_t>(), value.at(1).get<std::size_t>()};
-}
-
-// Keras configs may say "channels_last" or null (the default); channels_first is not supported.
-void require_channels_last(const std::string& class_name, const json& config) {
-    const json format = config.value("data_format", json());
-    if (!format.is_null() && format != "channels_last")
-        throw Error("layers::deserialize: " + class_name + " supports data_format 'channels_last' only, got " +
-                    format.dump());
 }
 
 template <class L>

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 #include <random>
 #include <vector>
 
@@ -34,9 +33,6 @@ void draw_with(const initializers::Seed& seed, std::uint64_t call, Draw&& draw) 
     draw(engine);
 }
 
-// Uniform in (0, 1), never 0, so that log() in Box-Muller stays finite.
-double uniform_open(std::mt19937_64& engine) { return (static_cast<double>(engine() >> 11) + 0.5) * 0x1.0p-53; }
-
 json seed_json(const initializers::Seed& seed) { return seed ? json(*seed) : json(); }
 
 initializers::Seed seed_of(const json& config) {
@@ -49,14 +45,6 @@ void check_rate(const char* where, float rate) {
         throw Error(std::string(where) + ": expected a rate in [0, 1) (the fraction of inputs to drop), got rate=" +
                     format_number(rate));
 }
-
-// Keras configs may say "channels_last" or null (the default); channels_first is not supported.
-void require_channels_last(const std::string& class_name, const json& config) {
-    const json format = config.value("data_format", json());
-    if (!format.is_null() && format != "channels_last")
-        throw Error("layers::deserialize: " + class_name + " supports data_format 'channels_last' only, got " +
-                    format.dump());
-}
 }  // namespace
 
 void detail::NoiseSource::bernoulli(float* out, std::size_t count, float keep, float scale) {
@@ -66,15 +54,9 @@ void detail::NoiseSource::bernoulli(float* out, std::size_t count, float keep, f
 }
 
 void detail::NoiseSource::normal(float* out, std::size_t count, float mean, float stddev) {
-    // Box-Muller (the same numbers with every standard library, unlike std::normal_distribution),
-    // using both values of each pair.
     draw_with(seed_, calls_++, [&](std::mt19937_64& engine) {
-        for (std::size_t i = 0; i < count; i += 2) {
-            const double radius = std::sqrt(-2.0 * std::log(uniform_open(engine)));
-            const double angle = 2.0 * std::numbers::pi * uniform_open(engine);
-            out[i] = mean + stddev * static_cast<float>(radius * std::cos(angle));
-            if (i + 1 < count) out[i + 1] = mean + stddev * static_cast<float>(radius * std::sin(angle));
-        }
+        kx::detail::NormalSampler sample(engine);
+        for (std::size_t i = 0; i < count; ++i) out[i] = mean + stddev * static_cast<float>(sample());
     });
 }
 

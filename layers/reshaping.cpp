@@ -339,14 +339,6 @@ json UpSampling2D::get_config() const {
 }
 
 namespace {
-// Keras configs may say "channels_last" or null (the default); channels_first is not supported.
-void require_channels_last(const std::string& class_name, const json& config) {
-    const json format = config.value("data_format", json());
-    if (!format.is_null() && format != "channels_last")
-        throw Error("layers::deserialize: " + class_name + " supports data_format 'channels_last' only, got " +
-                    format.dump());
-}
-
 // Keras' cropping and padding arguments: n, or (before, after).
 Margins margins_of(const json& value) {
     if (value.is_array()) return {value.at(0).get<std::size_t>(), value.at(1).get<std::size_t>()};

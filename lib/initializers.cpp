@@ -11,7 +11,6 @@
 #include <cmath>
 #include <functional>
 #include <map>
-#include <numbers>
 #include <sstream>
 #include <vector>
 
@@ -19,6 +18,7 @@ namespace kx {
 
 namespace {
 using detail::format_number;
+using detail::NormalSampler;
 
 nlohmann::json seed_json(const initializers::Seed& seed) { return seed ? nlohmann::json(*seed) : nlohmann::json(); }
 
@@ -33,37 +33,6 @@ void with_engine(const initializers::Seed& seed, Draw&& draw) {
         draw(detail::random_engine());
     }
 }
-
-// Uniform in (0, 1) with 53 random bits; never 0, so log() below is finite.
-double uniform_open(std::mt19937_64& engine) { return (static_cast<double>(engine() >> 11) + 0.5) * 0x1.0p-53; }
-
-// Standard normal draws by Box-Muller, which (unlike std::normal_distribution) gives the same
-// numbers with every standard library.
-class NormalSampler {
-public:
-    explicit NormalSampler(std::mt19937_64& engine) : engine_(engine) {}
-    double operator()() {
-        if (has_spare_) {
-            has_spare_ = false;
-            return spare_;
-        }
-        const double radius = std::sqrt(-2.0 * std::log(uniform_open(engine_)));
-        const double angle = 2.0 * std::numbers::pi * uniform_open(engine_);
-        spare_ = radius * std::sin(angle);
-        has_spare_ = true;
-        return radius * std::cos(angle);
-    }
-    double truncated() {   // within two standard deviations
-        double z = (*this)();
-        while (std::abs(z) > 2.0) z = (*this)();
-        return z;
-    }
-
-private:
-    std::mt19937_64& engine_;
-    double spare_ = 0.0;
-    bool has_spare_ = false;
-};
 
 Tensor normal(const Shape& shape, double mean, double stddev, bool truncated, const initializers::Seed& seed) {
     Tensor out = Tensor::empty(shape);

@@ -175,16 +175,22 @@ Shape Layer::compute_output_shape(const Shape& input_shape) {
     return out;
 }
 
+namespace {
+// Whether `got` fits `built` (batch free, kx::None dimensions free).
+bool fits(const Shape& built, const Shape& got) {
+    if (got.size() != built.size()) return false;
+    for (std::size_t d = 1; d < got.size(); ++d)
+        if (built[d] != None && got[d] != built[d]) return false;
+    return true;
+}
+}  // namespace
+
 void Layer::check_input_shapes(const Shapes& got) const {
     // Weights fix the shapes a layer accepts; a layer without them (Flatten, Activation, a merge)
     // takes any shape its call() handles, as in Keras.
     if (weights_.empty()) return;
     bool compatible = got.size() == input_shapes_.size();
-    for (std::size_t i = 0; compatible && i < got.size(); ++i) {
-        compatible = got[i].size() == input_shapes_[i].size();
-        for (std::size_t d = 1; compatible && d < got[i].size(); ++d)
-            compatible = input_shapes_[i][d] == None || got[i][d] == input_shapes_[i][d];
-    }
+    for (std::size_t i = 0; compatible && i < got.size(); ++i) compatible = fits(input_shapes_[i], got[i]);
     if (!compatible) {
         const bool one = got.size() == 1 && input_shapes_.size() == 1;
         throw Error(describe() + ": expected input shape " + (one ? to_string(input_shapes_[0]) : shapes_string(input_shapes_)) +
@@ -195,9 +201,10 @@ void Layer::check_input_shapes(const Shapes& got) const {
 
 Tensor Layer::operator()(const Tensor& inputs, bool training) {
     if (!inputs.defined()) throw Error(describe() + ": the input tensor is undefined");
-    const Shapes shapes{inputs.shape()};
-    ensure_built(shapes);
-    check_input_shapes(shapes);
+    // The everyday path (Sequential, one input): no list is made unless building or failing.
+    if (!built_) ensure_built(Shapes{inputs.shape()});
+    if (!weights_.empty() && (input_shapes_.size() != 1 || !fits(input_shapes_[0], inputs.shape())))
+        check_input_shapes({inputs.shape()});
     if (call_depth == 0) clear_losses();
     CallDepth depth;
     Tensor out = call(inputs, training);

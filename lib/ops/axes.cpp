@@ -20,4 +20,13 @@ std::string axes_string(const ops::Axes& axes) {
     return s + (axes.size() == 1 ? ",)" : ")");
 }
 
+std::string position(std::size_t flat, const Shape& shape) {
+    Shape index(shape.size());
+    for (std::size_t d = shape.size(); d-- > 0;) {
+        index[d] = flat % shape[d];
+        flat /= shape[d];
+    }
+    return to_string(index);
+}
+
 }  // namespace kx::detail

@@ -13,4 +13,7 @@ std::size_t normalize_axis(const char* op, int axis, const Shape& shape);
 // "(0, -1)", "(2,)": axes as Python prints a tuple.
 std::string axes_string(const ops::Axes& axes);
 
+// The multi-index of flat position `flat` in `shape`, for error messages: "(1, 2)".
+std::string position(std::size_t flat, const Shape& shape);
+
 }  // namespace kx::detail

@@ -5,6 +5,7 @@
 // and needs two more GEMMs. Keras' (kh, kw, filters, channels) kernel is that (kh*kw*filters,
 // channels) matrix as stored, so no reordering happens anywhere.
 #include "blas.hpp"
+#include "ops/conv_checks.hpp"
 #include "ops/window.hpp"
 #include "tape.hpp"
 
@@ -55,28 +56,16 @@ struct Geometry {
 Geometry geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias, Size2 strides, const std::string& padding,
                   std::optional<Size2> output_padding, Size2 dilation_rate) {
     const std::string where = "ops::conv2d_transpose: ";
-    if (x.rank() != 4 || kernel.rank() != 4)
-        throw Error(where + "expected x of rank 4 (batch, height, width, channels) and kernel of rank 4 "
-                    "(kernel_h, kernel_w, filters, channels), got shapes " + to_string(x.shape()) + " and " +
-                    to_string(kernel.shape()));
+    detail::require_conv_ranks(where, x, kernel, "(kernel_h, kernel_w, filters, channels)");
     const Shape& xs = x.shape();
     const Shape& ks = kernel.shape();
     if (ks[0] == 0 || ks[1] == 0 || ks[2] == 0)
         throw Error(where + "expected a kernel of positive size, got shape " + to_string(ks));
     if (xs[1] == 0 || xs[2] == 0)
         throw Error(where + "expected an input of positive height and width, got shape " + to_string(xs));
-    if (xs[3] != ks[3])
-        throw Error(where + "x " + to_string(xs) + " has " + std::to_string(xs[3]) + " channels but kernel " +
-                    to_string(ks) + " expects " + std::to_string(ks[3]) + " (its last dimension)");
-    if (bias.defined() && bias.shape() != Shape{ks[2]})
-        throw Error(where + "expected bias of shape " + to_string(Shape{ks[2]}) + " (one per filter), got " +
-                    to_string(bias.shape()));
-    if (strides.h == 0 || strides.w == 0)
-        throw Error(where + "expected positive strides, got " + detail::size2_string(strides));
-    if (dilation_rate.h == 0 || dilation_rate.w == 0)
-        throw Error(where + "expected a positive dilation_rate, got " + detail::size2_string(dilation_rate));
-    if (padding != "valid" && padding != "same")
-        throw Error(where + "unknown padding '" + padding + "'; expected 'valid' or 'same'");
+    detail::require_conv_channels(where, xs, ks, 3, "last");
+    detail::require_conv_bias(where, bias, ks[2], "one per filter");
+    detail::require_conv_window(where, strides, padding, dilation_rate);
     if (output_padding && (output_padding->h >= strides.h || output_padding->w >= strides.w))
         throw Error(where + "expected output_padding smaller than strides, got output_padding " +
                     detail::size2_string(*output_padding) + " with strides " + detail::size2_string(strides));

@@ -3,6 +3,7 @@
 // the kernel taps inside the input, and the innermost loop runs over the contiguous channels
 // (times the depth multiplier). The forward pass at depth_multiplier 1 sums the taps in xsimd
 // registers; the other loops are plain ones that GCC vectorises.
+#include "ops/conv_checks.hpp"
 #include "ops/window.hpp"
 #include "tape.hpp"
 
@@ -35,26 +36,14 @@ struct Geometry {
 Geometry geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias, Size2 strides, const std::string& padding,
                   Size2 dilation_rate) {
     const std::string where = "ops::depthwise_conv2d: ";
-    if (x.rank() != 4 || kernel.rank() != 4)
-        throw Error(where + "expected x of rank 4 (batch, height, width, channels) and kernel of rank 4 "
-                    "(kernel_h, kernel_w, channels, depth_multiplier), got shapes " + to_string(x.shape()) + " and " +
-                    to_string(kernel.shape()));
+    detail::require_conv_ranks(where, x, kernel, "(kernel_h, kernel_w, channels, depth_multiplier)");
     const Shape& xs = x.shape();
     const Shape& ks = kernel.shape();
     if (ks[0] == 0 || ks[1] == 0 || ks[3] == 0)
         throw Error(where + "expected a kernel of positive size, got shape " + to_string(ks));
-    if (xs[3] != ks[2])
-        throw Error(where + "x " + to_string(xs) + " has " + std::to_string(xs[3]) + " channels but kernel " +
-                    to_string(ks) + " expects " + std::to_string(ks[2]) + " (its third dimension)");
-    if (bias.defined() && bias.shape() != Shape{ks[2] * ks[3]})
-        throw Error(where + "expected bias of shape " + to_string(Shape{ks[2] * ks[3]}) +
-                    " (channels * depth_multiplier), got " + to_string(bias.shape()));
-    if (strides.h == 0 || strides.w == 0)
-        throw Error(where + "expected positive strides, got " + detail::size2_string(strides));
-    if (dilation_rate.h == 0 || dilation_rate.w == 0)
-        throw Error(where + "expected a positive dilation_rate, got " + detail::size2_string(dilation_rate));
-    if (padding != "valid" && padding != "same")
-        throw Error(where + "unknown padding '" + padding + "'; expected 'valid' or 'same'");
+    detail::require_conv_channels(where, xs, ks, 2, "third");
+    detail::require_conv_bias(where, bias, ks[2] * ks[3], "channels * depth_multiplier");
+    detail::require_conv_window(where, strides, padding, dilation_rate);
     const bool same = padding == "same";
     const detail::WindowAxis rows = detail::window_axis(xs[1], ks[0], strides.h, dilation_rate.h, same);
     const detail::WindowAxis cols = detail::window_axis(xs[2], ks[1], strides.w, dilation_rate.w, same);

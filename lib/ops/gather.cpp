@@ -14,18 +14,9 @@
 namespace kx::ops {
 
 using detail::InputGrads;
+using detail::position;
 
 namespace {
-
-// The multi-index of flat position `flat` in `shape`, for error messages: "(1, 2)".
-std::string position(std::size_t flat, const Shape& shape) {
-    Shape index(shape.size());
-    for (std::size_t d = shape.size(); d-- > 0;) {
-        index[d] = flat % shape[d];
-        flat /= shape[d];
-    }
-    return to_string(index);
-}
 
 // The indices as row numbers, each checked to be an integer in [0, n).
 std::vector<std::size_t> rows_of(const Tensor& indices, std::size_t n, std::size_t axis, const Shape& params_shape) {

@@ -1,26 +1,11 @@
 #include "layer_test.hpp"
+#include "support/conv_reference.hpp"
 
 #include <optional>
 
 using Catch::Matchers::Contains;
 
 namespace {
-// ((i * a) % m - s) / s for i = 0, 1, ...: small, varied, reproducible in Python.
-kx::Tensor pattern(const kx::Shape& shape, std::size_t a, std::size_t m, float s) {
-    kx::Tensor t = kx::Tensor::empty(shape);
-    for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = (static_cast<float>((i * a) % m) - s) / s;
-    return t;
-}
-
-void check_values(const kx::Tensor& y, const kx::Shape& shape, const std::vector<float>& expected) {
-    REQUIRE(y.shape() == shape);
-    REQUIRE(y.size() == expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(y.data()[i] == Approx(expected[i]).margin(1e-5));
-    }
-}
-
 // A layer config asking for data_format "channels_first", which kerasxx does not support.
 nlohmann::json channels_first(const char* class_name) {
     return {{"class_name", class_name},
@@ -72,13 +57,13 @@ TEST_CASE("Conv1D matches PyTorch with valid, same and causal padding", "[layers
         conv.set_weights({pattern({3, 2, 3}, 5, 13, 6), kx::Tensor({3}, {0.1f, -0.2f, 0.3f})});
         return conv(x);
     };
-    check_values(run({}), {1, 5, 3},
+    check_output(run({}), {1, 5, 3},
                  {0.633333f, 0.866667f, -0.266667f, 0.0333333f, -1.16667f, 1.03333f, 0.166667f, 0.466667f, -0.6f,
                   -1.16667f, 0.633333f, 1.06667f, 0.433333f, -1.03333f, 0.9f});
-    check_values(run({.strides = 2, .padding = "same"}), {1, 4, 3},
+    check_output(run({.strides = 2, .padding = "same"}), {1, 4, 3},
                  {0.966667f, -0.633333f, 1.16667f, 0.0333333f, -1.16667f, 1.03333f, -1.16667f, 0.633333f, 1.06667f,
                   0.833333f, -0.466667f, -0.966667f});
-    check_values(run({.padding = "causal", .dilation_rate = 2}), {1, 7, 3},
+    check_output(run({.padding = "causal", .dilation_rate = 2}), {1, 7, 3},
                  {0.0333333f, 0.533333f, 0.533333f, 0.633333f, -0.466667f, 0.533333f, 0.1f, -0.166667f, 0.8f, 0.5f,
                   -0.366667f, 0.0f, 0.9f, 0.0333333f, 0.4f, -1.16667f, 1.3f, 0.233333f, 0.433333f, -0.366667f,
                   0.0666667f});
@@ -100,7 +85,7 @@ TEST_CASE("Conv1D with groups matches PyTorch's grouped convolution", "[layers][
     conv.ensure_built({kx::None, 7, 2});
     CHECK(conv.kernel().shape() == kx::Shape{3, 1, 4});
     conv.set_weights({pattern({3, 1, 4}, 5, 13, 6), kx::Tensor({4}, {0.1f, -0.2f, 0.3f, -0.4f})});
-    check_values(conv(pattern({1, 7, 2}, 7, 11, 5)), {1, 7, 4},
+    check_output(conv(pattern({1, 7, 2}, 7, 11, 5)), {1, 7, 4},
                  {0.266667f, -1.2f, 1.0f, -0.7f, 0.866667f, -0.433333f, -0.266667f, 0.133333f, -0.133333f, 0.0666667f,
                   1.16667f, -1.36667f, 0.7f, 0.566667f, 0.4f, -0.3f, -0.666667f, -1.13333f, -0.733333f, 0.4f,
                   0.533333f, -0.266667f, 0.7f, -1.1f, 0.366667f, 0.233333f, -0.233333f, 0.0666667f});
@@ -217,7 +202,7 @@ TEST_CASE("Conv2D with groups matches PyTorch's grouped convolution", "[layers][
     conv.ensure_built({kx::None, 4, 3, 4});
     CHECK(conv.kernel().shape() == kx::Shape{2, 2, 2, 6});
     conv.set_weights({pattern({2, 2, 2, 6}, 5, 13, 6), kx::Tensor({6}, {0.1f, -0.2f, 0.3f, -0.4f, 0.5f, -0.6f})});
-    check_values(conv(pattern({1, 4, 3, 4}, 7, 11, 5)), {1, 4, 3, 6},
+    check_output(conv(pattern({1, 4, 3, 4}, 7, 11, 5)), {1, 4, 3, 6},
                  {-0.866667f, 0.333333f, -0.7f, 0.6f, 0.833333f, -1.36667f, 1.5f, 0.333333f, 1.7f, 0.233333f, 1.8f,
                   -1.66667f, 0.366667f, 0.233333f, -1.26667f, 0.1f, -1.36667f, 0.366667f, 1.46667f, 0.333333f,
                   1.73333f, -0.133333f, 1.9f, -1.53333f, 0.533333f, -0.0333333f, -2.83333f, -1.23333f, -0.8f, 1.1f,
@@ -511,7 +496,7 @@ TEST_CASE("SeparableConv2D matches PyTorch's depthwise then pointwise convolutio
     CHECK(conv.depthwise_kernel().shape() == kx::Shape{2, 2, 2, 2});
     CHECK(conv.pointwise_kernel().shape() == kx::Shape{1, 1, 4, 3});
     conv.set_weights({pattern({2, 2, 2, 2}, 5, 13, 6), pattern({1, 1, 4, 3}, 3, 7, 3), kx::Tensor({3}, {0.1f, -0.2f, 0.3f})});
-    check_values(conv(pattern({1, 4, 3, 2}, 7, 11, 5)), {1, 3, 2, 3},
+    check_output(conv(pattern({1, 4, 3, 2}, 7, 11, 5)), {1, 3, 2, 3},
                  {0.488889f, 0.133333f, 0.344444f, -2.51111f, -0.777778f, -0.266667f, 2.12222f, -1.13333f, 1.07778f,
                   -0.0222222f, -0.455556f, -0.633333f, 0.333333f, 0.777778f, 0.466667f, 2.46667f, 0.111111f, -1.36667f});
 }

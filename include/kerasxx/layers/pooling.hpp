@@ -70,13 +70,15 @@ public:
     Tensor call(const Tensor& inputs, bool training) override;
 };
 
-struct GlobalPooling2DOptions {
-    bool keepdims = false;   // (batch, 1, 1, channels) instead of (batch, channels)
+struct GlobalPoolingOptions {
+    bool keepdims = false;   // (batch, 1, 1, channels) instead of (batch, channels), (batch, 1, features) in 1-D
     std::string name = {};
 };
+using GlobalPooling2DOptions = GlobalPoolingOptions;
+using GlobalPooling1DOptions = GlobalPoolingOptions;
 
-// What the global poolings share: a reduction over height and width.
-class GlobalPooling2D : public Layer {
+// What the global poolings share: a reduction over the spatial axes (height and width, or steps).
+class GlobalPooling : public Layer {
 public:
     void build(const Shape& input_shape) override;
     Shape compute_output_shape(const Shape& input_shape) override;
@@ -84,23 +86,27 @@ public:
     bool keepdims() const { return keepdims_; }
 
 protected:
-    explicit GlobalPooling2D(GlobalPooling2DOptions options);
+    // `rank`: the input rank the layer accepts, batch included (3 for 1D, 4 for 2D).
+    GlobalPooling(std::size_t rank, GlobalPoolingOptions options);
 
     bool keepdims_;
+
+private:
+    std::size_t rank_;
 };
 
 // The mean over height and width of each channel.
-class GlobalAveragePooling2D : public GlobalPooling2D {
+class GlobalAveragePooling2D : public GlobalPooling {
 public:
-    using Options = GlobalPooling2DOptions;
+    using Options = GlobalPoolingOptions;
     explicit GlobalAveragePooling2D(Options options = {});
     Tensor call(const Tensor& inputs, bool training) override;
 };
 
 // The maximum over height and width of each channel.
-class GlobalMaxPooling2D : public GlobalPooling2D {
+class GlobalMaxPooling2D : public GlobalPooling {
 public:
-    using Options = GlobalPooling2DOptions;
+    using Options = GlobalPoolingOptions;
     explicit GlobalMaxPooling2D(Options options = {});
     Tensor call(const Tensor& inputs, bool training) override;
 };
@@ -150,37 +156,18 @@ public:
     Tensor call(const Tensor& inputs, bool training) override;
 };
 
-struct GlobalPooling1DOptions {
-    bool keepdims = false;   // (batch, 1, features) instead of (batch, features)
-    std::string name = {};
-};
-
-// What the 1-D global poolings share: a reduction over the steps.
-class GlobalPooling1D : public Layer {
-public:
-    void build(const Shape& input_shape) override;
-    Shape compute_output_shape(const Shape& input_shape) override;
-    nlohmann::json get_config() const override;
-    bool keepdims() const { return keepdims_; }
-
-protected:
-    explicit GlobalPooling1D(GlobalPooling1DOptions options);
-
-    bool keepdims_;
-};
-
 // The mean over the steps of each feature.
-class GlobalAveragePooling1D : public GlobalPooling1D {
+class GlobalAveragePooling1D : public GlobalPooling {
 public:
-    using Options = GlobalPooling1DOptions;
+    using Options = GlobalPoolingOptions;
     explicit GlobalAveragePooling1D(Options options = {});
     Tensor call(const Tensor& inputs, bool training) override;
 };
 
 // The maximum over the steps of each feature.
-class GlobalMaxPooling1D : public GlobalPooling1D {
+class GlobalMaxPooling1D : public GlobalPooling {
 public:
-    using Options = GlobalPooling1DOptions;
+    using Options = GlobalPoolingOptions;
     explicit GlobalMaxPooling1D(Options options = {});
     Tensor call(const Tensor& inputs, bool training) override;
 };

@@ -1,30 +1,16 @@
 #include <catch2/catch.hpp>
 #include <kerasxx/kerasxx.hpp>
 
+#include "support/conv_reference.hpp"
+
 #include <optional>
 
 using Catch::Matchers::Contains;
 
 namespace {
-// ((i * a) % m - s) / s for i = 0, 1, ...: small, varied, reproducible in Python.
-kx::Tensor pattern(const kx::Shape& shape, std::size_t a, std::size_t m, float s) {
-    kx::Tensor t = kx::Tensor::empty(shape);
-    for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = (static_cast<float>((i * a) % m) - s) / s;
-    return t;
-}
-
 const kx::Tensor x = pattern({1, 3, 2, 2}, 7, 11, 5);   // NHWC, non-square to catch h/w mix-ups
 const kx::Tensor w = pattern({3, 2, 3, 2}, 5, 13, 6);   // (kh, kw, F, C), as Keras' Conv2DTranspose stores it
 const kx::Tensor b({3}, {0.1f, -0.2f, 0.3f});
-
-void check_values(const kx::Tensor& y, const kx::Shape& shape, const std::vector<float>& expected) {
-    REQUIRE(y.shape() == shape);
-    REQUIRE(y.size() == expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(y.data()[i] == Approx(expected[i]).margin(1e-5));
-    }
-}
 }  // namespace
 
 // Reference values: PyTorch in float64 on the same numbers, computed as Keras' JAX backend does:
@@ -36,7 +22,7 @@ void check_values(const kx::Tensor& y, const kx::Shape& shape, const std::vector
 // result against TF's definition (the gradient of a TF-padded F.conv2d with respect to its input):
 // equal to 1e-12.
 TEST_CASE("conv2d_transpose matches the reference with valid padding and stride 1", "[ops][conv-family]") {
-    check_values(kx::ops::conv2d_transpose(x, w, b, 1, "valid", std::nullopt, 1), {1, 5, 3, 3},
+    check_output(kx::ops::conv2d_transpose(x, w, b, 1, "valid", std::nullopt, 1), {1, 5, 3, 3},
                  {1.03333f, -1.13333f, 0.533333f, 0.866667f, -0.3f, 0.2f, 0.733333f, 0.133333f, -0.533333f,
                   -0.733333f, 0.766667f, 0.466667f, -3.33333f, 0.0666667f, 1.66667f, -0.9f, -1.9f, 1.8f, 2.1f,
                   -0.633333f, -0.4f, 2.46667f, 2.23333f, -2.83333f, 1.4f, 1.0f, 0.966667f, -1.06667f, 0.233333f,
@@ -45,7 +31,7 @@ TEST_CASE("conv2d_transpose matches the reference with valid padding and stride 
 }
 
 TEST_CASE("conv2d_transpose doubles the size with same padding and stride 2", "[ops][conv-family]") {
-    check_values(kx::ops::conv2d_transpose(x, w, b, 2, "same", std::nullopt, 1), {1, 6, 4, 3},
+    check_output(kx::ops::conv2d_transpose(x, w, b, 2, "same", std::nullopt, 1), {1, 6, 4, 3},
                  {1.03333f, -1.13333f, 0.533333f, 0.633333f, 0.633333f, -0.733333f, 0.333333f, -1.13333f, 1.23333f,
                   0.733333f, 0.133333f, -0.533333f, -0.633333f, 0.233333f, 1.03333f, -1.03333f, -1.03333f, 0.633333f,
                   -1.03333f, 0.533333f, 0.733333f, -0.633333f, -1.23333f, 1.13333f, 0.633333f, 1.26667f, -1.2f,
@@ -57,7 +43,7 @@ TEST_CASE("conv2d_transpose doubles the size with same padding and stride 2", "[
 }
 
 TEST_CASE("conv2d_transpose leaves bias-only gaps when the stride is wider than the kernel", "[ops][conv-family]") {
-    check_values(kx::ops::conv2d_transpose(x, w, b, 3, "valid", std::nullopt, 1), {1, 9, 6, 3},
+    check_output(kx::ops::conv2d_transpose(x, w, b, 3, "valid", std::nullopt, 1), {1, 9, 6, 3},
                  {1.03333f, -1.13333f, 0.533333f, 0.633333f, 0.633333f, -0.733333f, 0.1f, -0.2f, 0.3f, 0.333333f,
                   -1.13333f, 1.23333f, 0.733333f, 0.133333f, -0.533333f, 0.1f, -0.2f, 0.3f, -0.633333f, 0.233333f,
                   1.03333f, -1.03333f, -1.03333f, 0.633333f, 0.1f, -0.2f, 0.3f, -1.03333f, 0.533333f, 0.733333f,
@@ -77,7 +63,7 @@ TEST_CASE("conv2d_transpose leaves bias-only gaps when the stride is wider than 
 }
 
 TEST_CASE("conv2d_transpose adds output_padding rows and columns with same padding", "[ops][conv-family]") {
-    check_values(kx::ops::conv2d_transpose(x, w, b, {2, 3}, "same", kx::ops::Size2{1, 2}, 1), {1, 6, 5, 3},
+    check_output(kx::ops::conv2d_transpose(x, w, b, {2, 3}, "same", kx::ops::Size2{1, 2}, 1), {1, 6, 5, 3},
                  {1.03333f, -1.13333f, 0.533333f, 0.633333f, 0.633333f, -0.733333f, 0.1f, -0.2f, 0.3f, 0.333333f,
                   -1.13333f, 1.23333f, 0.733333f, 0.133333f, -0.533333f, -0.633333f, 0.233333f, 1.03333f, -1.03333f,
                   -1.03333f, 0.633333f, 0.1f, -0.2f, 0.3f, -1.03333f, 0.533333f, 0.733333f, -0.633333f, -1.23333f,
@@ -90,7 +76,7 @@ TEST_CASE("conv2d_transpose adds output_padding rows and columns with same paddi
 }
 
 TEST_CASE("conv2d_transpose adds output_padding rows and columns with valid padding", "[ops][conv-family]") {
-    check_values(kx::ops::conv2d_transpose(x, w, b, 2, "valid", kx::ops::Size2{1, 1}, 1), {1, 8, 5, 3},
+    check_output(kx::ops::conv2d_transpose(x, w, b, 2, "valid", kx::ops::Size2{1, 1}, 1), {1, 8, 5, 3},
                  {1.03333f, -1.13333f, 0.533333f, 0.633333f, 0.633333f, -0.733333f, 0.333333f, -1.13333f, 1.23333f,
                   0.733333f, 0.133333f, -0.533333f, 0.1f, -0.2f, 0.3f, -0.633333f, 0.233333f, 1.03333f, -1.03333f,
                   -1.03333f, 0.633333f, -1.03333f, 0.533333f, 0.733333f, -0.633333f, -1.23333f, 1.13333f, 0.1f, -0.2f,
@@ -105,14 +91,14 @@ TEST_CASE("conv2d_transpose adds output_padding rows and columns with valid padd
 }
 
 TEST_CASE("conv2d_transpose with output_padding 0 and an even kernel crops like Keras", "[ops][conv-family]") {
-    check_values(kx::ops::conv2d_transpose(x, w, b, 2, "same", kx::ops::Size2{0, 0}, 1), {1, 5, 2, 3},
+    check_output(kx::ops::conv2d_transpose(x, w, b, 2, "same", kx::ops::Size2{0, 0}, 1), {1, 5, 2, 3},
                  {-1.03333f, -1.03333f, 0.633333f, -1.03333f, 0.533333f, 0.733333f, -0.0333333f, 0.166667f, 1.6f,
                   -0.166667f, 0.566667f, -0.5f, 0.5f, 0.4f, -0.2f, 0.366667f, -0.333333f, -0.233333f, 0.1f, 0.1f,
                   -0.833333f, 0.0666667f, -0.466667f, -0.2f, -0.9f, -1.1f, 0.8f, 1.03333f, -0.833333f, 0.266667f});
 }
 
 TEST_CASE("conv2d_transpose spreads a dilated kernel", "[ops][conv-family]") {
-    check_values(kx::ops::conv2d_transpose(x, w, b, 1, "valid", std::nullopt, 2), {1, 7, 4, 3},
+    check_output(kx::ops::conv2d_transpose(x, w, b, 1, "valid", std::nullopt, 2), {1, 7, 4, 3},
                  {1.03333f, -1.13333f, 0.533333f, 0.333333f, -1.13333f, 1.23333f, 0.633333f, 0.633333f, -0.733333f,
                   0.733333f, 0.133333f, -0.533333f, 0.0f, 0.333333f, -0.266667f, -0.7f, 0.333333f, 0.433333f,
                   -0.266667f, -0.366667f, 0.766667f, -0.166667f, -0.866667f, 0.966667f, 0.0666667f, -0.7f, 1.5f,
@@ -125,7 +111,7 @@ TEST_CASE("conv2d_transpose spreads a dilated kernel", "[ops][conv-family]") {
 }
 
 TEST_CASE("conv2d_transpose takes different strides and dilations per axis", "[ops][conv-family]") {
-    check_values(kx::ops::conv2d_transpose(x, w, b, {2, 1}, "same", std::nullopt, {1, 2}), {1, 6, 2, 3},
+    check_output(kx::ops::conv2d_transpose(x, w, b, {2, 1}, "same", std::nullopt, {1, 2}), {1, 6, 2, 3},
                  {0.333333f, -1.13333f, 1.23333f, 0.633333f, 0.633333f, -0.733333f, -1.03333f, 0.533333f, 0.733333f,
                   -1.03333f, -1.03333f, 0.633333f, -0.166667f, 0.566667f, -0.5f, -0.0333333f, 0.166667f, 1.6f,
                   0.366667f, -0.333333f, -0.233333f, 0.5f, 0.4f, -0.2f, 0.0666667f, -0.466667f, -0.2f, 0.1f, 0.1f,
@@ -137,8 +123,7 @@ TEST_CASE("conv2d_transpose with a 1x1 kernel at stride 1 is a matmul over chann
     const kx::Tensor y = kx::ops::conv2d_transpose(x, w1, kx::Tensor());
     const kx::Tensor expected = kx::ops::matmul(kx::ops::reshape(x, {6, 2}), kx::ops::transpose(kx::ops::reshape(w1, {3, 2})));
     CHECK(y.shape() == kx::Shape{1, 3, 2, 3});
-    const std::vector<float> got = y.to_vector(), want = expected.to_vector();
-    for (std::size_t i = 0; i < want.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-6));
+    check_values(y, expected.to_vector(), 1e-6);
 }
 
 TEST_CASE("conv2d_transpose is the adjoint of conv2d", "[ops][conv-family]") {
@@ -188,11 +173,9 @@ TEST_CASE("conv2d_transpose gradients match finite differences for x, kernel and
                        << c.dilation.w << ")\n" << result.report);
         CHECK(result.ok);
     }
-    const auto pointwise = kx::testing::check_gradients(
+    require_gradients(
         [](const std::vector<kx::Tensor>& in) { return kx::ops::conv2d_transpose(in[0], in[1], kx::Tensor()); },
         {xg, pattern({1, 1, 3, 2}, 5, 13, 6)});
-    INFO(pointwise.report);
-    CHECK(pointwise.ok);
 }
 
 TEST_CASE("conv2d_transpose output lengths follow Keras' deconv_output_length", "[ops][conv-family]") {

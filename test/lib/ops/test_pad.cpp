@@ -9,13 +9,6 @@ using kx::Tensor;
 namespace {
 const Tensor m23({2, 3}, {1, 2, 3,
                           4, 5, 6});
-
-// Values O(1), distinct, so a misplaced gradient shows.
-Tensor ramp(const kx::Shape& shape) {
-    Tensor x = Tensor::empty(shape);
-    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = 0.1f * static_cast<float>(i) - 0.7f;
-    return x;
-}
 }  // namespace
 
 TEST_CASE("pad surrounds a matrix with zeros, before and after each axis", "[ops][pad][pool-reshape]") {

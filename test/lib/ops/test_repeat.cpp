@@ -9,12 +9,6 @@ using kx::Tensor;
 namespace {
 const Tensor m23({2, 3}, {1, 2, 3,
                           4, 5, 6});
-
-Tensor ramp(const kx::Shape& shape) {
-    Tensor x = Tensor::empty(shape);
-    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = 0.1f * static_cast<float>(i) - 0.7f;
-    return x;
-}
 }  // namespace
 
 TEST_CASE("repeat repeats each element in place, like numpy (not tiling)", "[ops][repeat][pool-reshape]") {
