@@ -1,6 +1,7 @@
 // Weight constraints, with Keras 3's formulas: the norm-based ones rescale each slice along
 // `axis` by desired / (epsilon + norm), epsilon = 1e-7 (keras.backend.epsilon()). Note that
 // this shrinks a slice already inside the bounds by a factor norm / (1e-7 + norm), as Keras does.
+#include "class_config.hpp"
 #include "format.hpp"
 
 #include <kerasxx/constraints.hpp>
@@ -65,23 +66,6 @@ Tensor rescale_norms(const Tensor& w, int axis, const char* where, Desired desir
     return out;
 }
 
-void check_keys(const std::string& class_name, const json& config, const std::set<std::string>& expected) {
-    for (const auto& [key, value] : config.items()) {
-        if (expected.count(key)) continue;
-        std::string valid;
-        for (const std::string& name : expected) valid += (valid.empty() ? "" : ", ") + name;
-        throw Error("constraints::deserialize: unknown argument '" + key + "' for " + class_name +
-                    (valid.empty() ? std::string(", which takes no arguments") : "; expected: " + valid));
-    }
-}
-
-double number_of(const json& config, const char* key, double fallback) {
-    if (!config.contains(key)) return fallback;
-    if (!config[key].is_number())
-        throw Error(std::string("constraints::deserialize: expected a number for '") + key + "', got " + config[key].dump());
-    return config[key].get<double>();
-}
-
 // Keras also accepts a list of axes; a one-element list is the same as its element.
 int axis_of(const json& config) {
     if (!config.contains("axis")) return 0;
@@ -121,34 +105,29 @@ json serialize(const std::shared_ptr<Constraint>& constraint) {
 std::shared_ptr<Constraint> deserialize(const json& config) {
     if (config.is_null()) return {};
     if (config.is_string()) return Constraint::get(config.get<std::string>());
-    if (!config.is_object() || !config.contains("class_name") || !config["class_name"].is_string())
-        throw Error("constraints::deserialize: expected null or {\"class_name\": ..., \"config\": {...}}, got " +
-                    config.dump());
-    const std::string class_name = config["class_name"].get<std::string>();
-    const json args = config.value("config", json::object());
-    if (!args.is_object())
-        throw Error("constraints::deserialize: expected an object for the config of " + class_name + ", got " +
-                    args.dump());
-    if (class_name == "MaxNorm" || class_name == "max_norm") {
-        check_keys(class_name, args, {"max_value", "axis"});
-        return std::make_shared<MaxNorm>(MaxNormOptions{.max_value = number_of(args, "max_value", 2.0), .axis = axis_of(args)});
+    const std::string where = "constraints::deserialize";
+    const detail::ClassConfig c = detail::read_class_config(config, where);
+    auto number = [&](const char* key, double fallback) { return detail::config_number(c, key, fallback, where); };
+    if (c.class_name == "MaxNorm" || c.class_name == "max_norm") {
+        detail::check_config_keys(c, {"max_value", "axis"}, where);
+        return std::make_shared<MaxNorm>(MaxNormOptions{.max_value = number("max_value", 2.0), .axis = axis_of(c.args)});
     }
-    if (class_name == "NonNeg" || class_name == "non_neg") {
-        check_keys(class_name, args, {});
+    if (c.class_name == "NonNeg" || c.class_name == "non_neg") {
+        detail::check_config_keys(c, {}, where);
         return std::make_shared<NonNeg>();
     }
-    if (class_name == "UnitNorm" || class_name == "unit_norm") {
-        check_keys(class_name, args, {"axis"});
-        return std::make_shared<UnitNorm>(UnitNormOptions{.axis = axis_of(args)});
+    if (c.class_name == "UnitNorm" || c.class_name == "unit_norm") {
+        detail::check_config_keys(c, {"axis"}, where);
+        return std::make_shared<UnitNorm>(UnitNormOptions{.axis = axis_of(c.args)});
     }
-    if (class_name == "MinMaxNorm" || class_name == "min_max_norm") {
-        check_keys(class_name, args, {"min_value", "max_value", "rate", "axis"});
-        return std::make_shared<MinMaxNorm>(MinMaxNormOptions{.min_value = number_of(args, "min_value", 0.0),
-                                                              .max_value = number_of(args, "max_value", 1.0),
-                                                              .rate = number_of(args, "rate", 1.0),
-                                                              .axis = axis_of(args)});
+    if (c.class_name == "MinMaxNorm" || c.class_name == "min_max_norm") {
+        detail::check_config_keys(c, {"min_value", "max_value", "rate", "axis"}, where);
+        return std::make_shared<MinMaxNorm>(MinMaxNormOptions{.min_value = number("min_value", 0.0),
+                                                              .max_value = number("max_value", 1.0),
+                                                              .rate = number("rate", 1.0),
+                                                              .axis = axis_of(c.args)});
     }
-    throw Error("constraints::deserialize: unknown constraint class '" + class_name +
+    throw Error(where + ": unknown constraint class '" + c.class_name +
                 "'; expected one of: MaxNorm, MinMaxNorm, NonNeg, UnitNorm");
 }
 

@@ -1,6 +1,7 @@
 // Weight regularizers. L1, L2 and L1L2 share one fused penalty kernel: a single pass over the
 // weights for the value and a single pass for the gradient, instead of abs/square/sum/scale ops
 // that would each materialise a weight-sized temporary on every training step.
+#include "class_config.hpp"
 #include "format.hpp"
 #include "tape.hpp"
 
@@ -67,24 +68,6 @@ Tensor penalty(const Tensor& x, double l1, double l2) {
                           });
 }
 
-// The factor `key` of a serialized config, `fallback` when absent.
-double factor_of(const json& config, const char* key, double fallback) {
-    if (!config.contains(key) || config[key].is_null()) return fallback;
-    if (!config[key].is_number())
-        throw Error(std::string("regularizers::deserialize: expected a number for '") + key + "', got " +
-                    config[key].dump());
-    return config[key].get<double>();
-}
-
-void check_keys(const std::string& class_name, const json& config, const std::set<std::string>& expected) {
-    for (const auto& [key, value] : config.items()) {
-        if (expected.count(key)) continue;
-        std::string valid;
-        for (const std::string& name : expected) valid += (valid.empty() ? "" : ", ") + name;
-        throw Error("regularizers::deserialize: unknown argument '" + key + "' for " + class_name +
-                    "; expected: " + valid);
-    }
-}
 }  // namespace
 
 std::shared_ptr<Regularizer> Regularizer::get(const std::string& identifier) {
@@ -115,28 +98,22 @@ json serialize(const std::shared_ptr<Regularizer>& regularizer) {
 std::shared_ptr<Regularizer> deserialize(const json& config) {
     if (config.is_null()) return {};
     if (config.is_string()) return Regularizer::get(config.get<std::string>());
-    if (!config.is_object() || !config.contains("class_name") || !config["class_name"].is_string())
-        throw Error("regularizers::deserialize: expected null or {\"class_name\": ..., \"config\": {...}}, got " +
-                    config.dump());
-    const std::string class_name = config["class_name"].get<std::string>();
-    const json args = config.value("config", json::object());
-    if (!args.is_object())
-        throw Error("regularizers::deserialize: expected an object for the config of " + class_name + ", got " +
-                    args.dump());
-    if (class_name == "L1" || class_name == "l1") {
-        check_keys(class_name, args, {"l1"});
-        return std::make_shared<L1>(factor_of(args, "l1", 0.01));
+    const std::string where = "regularizers::deserialize";
+    const detail::ClassConfig c = detail::read_class_config(config, where);
+    auto factor = [&](const char* key, double fallback) { return detail::config_number(c, key, fallback, where); };
+    if (c.class_name == "L1" || c.class_name == "l1") {
+        detail::check_config_keys(c, {"l1"}, where);
+        return std::make_shared<L1>(factor("l1", 0.01));
     }
-    if (class_name == "L2" || class_name == "l2") {
-        check_keys(class_name, args, {"l2"});
-        return std::make_shared<L2>(factor_of(args, "l2", 0.01));
+    if (c.class_name == "L2" || c.class_name == "l2") {
+        detail::check_config_keys(c, {"l2"}, where);
+        return std::make_shared<L2>(factor("l2", 0.01));
     }
-    if (class_name == "L1L2" || class_name == "l1_l2") {
-        check_keys(class_name, args, {"l1", "l2"});
-        return std::make_shared<L1L2>(L1L2Options{.l1 = factor_of(args, "l1", 0.0), .l2 = factor_of(args, "l2", 0.0)});
+    if (c.class_name == "L1L2" || c.class_name == "l1_l2") {
+        detail::check_config_keys(c, {"l1", "l2"}, where);
+        return std::make_shared<L1L2>(L1L2Options{.l1 = factor("l1", 0.0), .l2 = factor("l2", 0.0)});
     }
-    throw Error("regularizers::deserialize: unknown regularizer class '" + class_name +
-                "'; expected one of: L1, L1L2, L2");
+    throw Error(where + ": unknown regularizer class '" + c.class_name + "'; expected one of: L1, L1L2, L2");
 }
 
 L1::L1(double l1) : l1_(checked_factor("L1", "l1", l1)) {}
