@@ -5,8 +5,10 @@
 #                                   1 intra-op thread + OpenBLAS 2 threads, its best 2-core setting)
 #   bench/compare.sh cnn [runs=3]   W2: 100 batches of the CNN example vs torch_cnn.py --model example
 #                                   (PyTorch t2ob1: 2 OpenMP threads for oneDNN convolutions)
-# kerasxx uses OpenBLAS's 2 threads and nothing else. Needs python3-torch. Builds with -Dsimd=native
-# in build-bench/. See ../shared/peers/README.md for the peers' thread settings.
+# kerasxx's thread budget is OpenBLAS's thread count (2): its own kernels (convolution, pooling,
+# elementwise) split batches over that many threads with OpenBLAS single-threaded meanwhile
+# (lib/ops/parallel.hpp), so the process never runs more than 2 busy threads. Needs python3-torch.
+# Builds with -Dsimd=native in build-bench/. See ../shared/peers/README.md for the peers' thread settings.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 workload=${1:?usage: bench/compare.sh mlp|cnn [runs]}

@@ -9,6 +9,7 @@
 // softmax and log_softmax run exp once over the whole tensor, and their per-axis reductions as
 // contiguous loops, for any axis.
 #include "ops/axes.hpp"
+#include "ops/parallel.hpp"
 #include "tape.hpp"
 #include "xt_adapt.hpp"
 
@@ -32,14 +33,31 @@ using detail::view;
 
 namespace {
 
-// y[i] = f(x[i]) as one contiguous loop; f is inlined, so GCC vectorises it.
+// Elementwise loops over at least this many floats per thread are split across the thread
+// budget; below it, waking a second thread costs more than it saves.
+constexpr std::size_t parallel_grain = 1 << 15;
+
+// The loops run in functions taking pointers and f by value: inside a task's lambda they would be
+// read through its closure, which GCC cannot prove the stores leave alone, and it would neither
+// vectorise nor if-convert them.
+template <class F>
+void map_range(const float* in, float* out, F f, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) out[i] = f(in[i]);
+}
+
+template <class F>
+void accumulate_range(float* g, F f, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) g[i] += f(i);
+}
+
+// y[i] = f(x[i]) as contiguous loops; f is inlined, so GCC vectorises them.
 template <class F>
 Tensor map_elements(const Tensor& x, F f) {
     Tensor y = Tensor::empty(x.shape());
     const float* in = x.data();
     float* out = y.data();
-    const std::size_t n = y.size();
-    for (std::size_t i = 0; i < n; ++i) out[i] = f(in[i]);
+    detail::parallel_for(y.size(), parallel_grain,
+                         [&](std::size_t begin, std::size_t end) { map_range(in, out, f, begin, end); });
     return y;
 }
 
@@ -48,7 +66,7 @@ template <class F>
 void accumulate(InputGrads& dx, std::size_t n, F f) {
     if (!dx.needs(0)) return;
     float* g = dx.acc(0).data();
-    for (std::size_t i = 0; i < n; ++i) g[i] += f(i);
+    detail::parallel_for(n, parallel_grain, [&](std::size_t begin, std::size_t end) { accumulate_range(g, f, begin, end); });
 }
 
 // A tensor seen as (outer, n, inner) around `axis`: block o is the row-major (n, inner) matrix

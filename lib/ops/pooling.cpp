@@ -1,6 +1,8 @@
 // 2-D max and average pooling, NHWC. Each output position reduces a window of input pixels; the
 // channels are contiguous, so every kernel's inner loop runs over C with unit stride and GCC
-// vectorises it (a pooled window is too small for xtensor's fixed cost per expression).
+// vectorises it (a pooled window is too small for xtensor's fixed cost per expression). Batches are
+// split across the thread budget (ops/parallel.hpp).
+#include "ops/parallel.hpp"
 #include "ops/window.hpp"
 #include "tape.hpp"
 
@@ -73,12 +75,24 @@ Geometry plan(const char* op, const Tensor& x, Size2 pool, Size2 strides, const 
     return g;
 }
 
+// Splits the batch across the thread budget: images are independent in both directions (a
+// window never spans two images). Small inputs stay on the calling thread.
+template <class F>
+void for_each_image_range(const Geometry& g, F&& body) {
+    constexpr std::size_t min_floats_per_thread = 1 << 15;
+    const std::size_t image = std::max<std::size_t>(g.h * g.w * g.c, 1);
+    const std::size_t grain = std::max<std::size_t>(1, min_floats_per_thread / image);
+    detail::parallel_for(g.batch, grain, body);
+}
+
 // y[c] = max over the window of x[., ., c], and, when TrackArgmax, arg[c] = the pixel (row * W + col)
 // holding it: the first maximum in row-major window order; a NaN wins and stays, as in PyTorch.
 template <bool TrackArgmax>
-void max_pool_forward(const Geometry& g, const float* x, float* y, std::uint32_t* arg) {
-    const std::size_t c = g.c;
-    for (std::size_t n = 0; n < g.batch; ++n) {
+void max_pool_forward(const Geometry& g, std::size_t n0, std::size_t n1, const float* x, float* y, std::uint32_t* arg) {
+    const std::size_t c = g.c, out_image = g.out_h * g.out_w * c;
+    y += n0 * out_image;
+    if constexpr (TrackArgmax) arg += n0 * out_image;
+    for (std::size_t n = n0; n < n1; ++n) {
         const float* image = x + n * g.h * g.w * c;
         for (std::size_t i = 0; i < g.out_h; ++i) {
             const auto [r0, r1] = g.window_rows(i);
@@ -110,9 +124,9 @@ void max_pool_forward(const Geometry& g, const float* x, float* y, std::uint32_t
 // Forward: y[c] = (sum over the window's real pixels of x[., ., c]) / their count. Backward walks
 // the same windows and spreads dy back: dx[window, c] += dy[c] / count.
 template <bool Backward>
-void avg_pool_walk(const Geometry& g, const float* src, float* dst) {
+void avg_pool_walk(const Geometry& g, std::size_t n0, std::size_t n1, const float* src, float* dst) {
     const std::size_t c = g.c;
-    for (std::size_t n = 0; n < g.batch; ++n) {
+    for (std::size_t n = n0; n < n1; ++n) {
         const std::size_t image = n * g.h * g.w * c;
         for (std::size_t i = 0; i < g.out_h; ++i) {
             const auto [r0, r1] = g.window_rows(i);
@@ -150,33 +164,42 @@ Tensor max_pool2d(const Tensor& x, Size2 pool_size, Size2 strides, const std::st
     const Geometry g = plan("max_pool2d", x, pool_size, strides, padding);
     Tensor y = Tensor::empty({g.batch, g.out_h, g.out_w, g.c});
     // Without a tape (predict, evaluate) the argmax is not needed: the plain max kernel is faster.
+    const float* px = x.data();
+    float* py = y.data();
     if (!(grad_enabled() && x.requires_grad())) {
-        max_pool_forward<false>(g, x.data(), y.data(), nullptr);
+        for_each_image_range(g, [&](std::size_t n0, std::size_t n1) { max_pool_forward<false>(g, n0, n1, px, py, nullptr); });
         return y;
     }
     // Uninitialised (every entry is written): zero-filling it would cost as much as the pooling.
     const std::shared_ptr<std::uint32_t[]> argmax(new std::uint32_t[y.size()]);
-    max_pool_forward<true>(g, x.data(), y.data(), argmax.get());
+    std::uint32_t* parg = argmax.get();
+    for_each_image_range(g, [&](std::size_t n0, std::size_t n1) { max_pool_forward<true>(g, n0, n1, px, py, parg); });
     return detail::record("max_pool2d", y, {x}, [g, argmax](const Tensor& dy, InputGrads& dx) {
         // dx[n, argmax[n, i, j, c], c] += dy[n, i, j, c]   [B, H, W, C]: each window's gradient to its first max
         float* gx = dx.acc(0).data();
         const float* pdy = dy.data();
         const std::uint32_t* arg = argmax.get();
         const std::size_t c = g.c, per_image = g.out_h * g.out_w * c;
-        for (std::size_t n = 0; n < g.batch; ++n) {
-            float* image = gx + n * g.h * g.w * c;
-            for (std::size_t o = n * per_image; o < (n + 1) * per_image; o += c)
-                for (std::size_t k = 0; k < c; ++k) image[arg[o + k] * c + k] += pdy[o + k];
-        }
+        for_each_image_range(g, [&](std::size_t n0, std::size_t n1) {
+            for (std::size_t n = n0; n < n1; ++n) {
+                float* image = gx + n * g.h * g.w * c;
+                for (std::size_t o = n * per_image; o < (n + 1) * per_image; o += c)
+                    for (std::size_t k = 0; k < c; ++k) image[arg[o + k] * c + k] += pdy[o + k];
+            }
+        });
     });
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 pool_size, Size2 strides, const std::string& padding) {
     const Geometry g = plan("avg_pool2d", x, pool_size, strides, padding);
     Tensor y = Tensor::empty({g.batch, g.out_h, g.out_w, g.c});
-    avg_pool_walk<false>(g, x.data(), y.data());
+    const float* px = x.data();
+    float* py = y.data();
+    for_each_image_range(g, [&](std::size_t n0, std::size_t n1) { avg_pool_walk<false>(g, n0, n1, px, py); });
     return detail::record("avg_pool2d", y, {x}, [g](const Tensor& dy, InputGrads& dx) {
-        avg_pool_walk<true>(g, dy.data(), dx.acc(0).data());
+        const float* pdy = dy.data();
+        float* gx = dx.acc(0).data();
+        for_each_image_range(g, [&](std::size_t n0, std::size_t n1) { avg_pool_walk<true>(g, n0, n1, pdy, gx); });
     });
 }
 
