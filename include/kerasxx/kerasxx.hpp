@@ -19,8 +19,12 @@
 #include <kerasxx/activations.hpp>
 #include <kerasxx/autograd.hpp>
 #include <kerasxx/callbacks/callback.hpp>
+#include <kerasxx/callbacks/early_stopping.hpp>
 #include <kerasxx/callbacks/history.hpp>
+#include <kerasxx/callbacks/lambda_callback.hpp>
+#include <kerasxx/callbacks/monitor.hpp>
 #include <kerasxx/callbacks/progbar_logger.hpp>
+#include <kerasxx/callbacks/terminate_on_nan.hpp>
 #include <kerasxx/constraints.hpp>
 #include <kerasxx/datasets.hpp>
 #include <kerasxx/error.hpp>

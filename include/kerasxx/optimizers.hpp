@@ -5,6 +5,8 @@
 //   kx::optimizers::Adam({.learning_rate = 1e-3, .amsgrad = true, .global_clipnorm = 1.0});
 //   kx::optimizers::SGD({.learning_rate = kx::optimizers::schedules::ExponentialDecay(0.1, 1000, 0.96),
 //                        .momentum = 0.9, .nesterov = true});
+//   kx::optimizers::AdamW(kx::optimizers::schedules::CosineDecay(
+//       {.initial_learning_rate = 0.0, .decay_steps = 10000, .warmup_target = 1e-3, .warmup_steps = 500}));
 //
 // Keras 3 semantics, argument names and defaults. Every optimizer also takes the options of Keras'
 // base optimizer, last in its options: weight_decay (decoupled, as Keras does it: before the
@@ -81,8 +83,130 @@ private:
     Options options_;
 };
 
+// values[0] while step <= boundaries[0], values[i] while boundaries[i-1] < step <= boundaries[i],
+// values.back() after the last boundary. Boundaries increase strictly; one value more than them.
+class PiecewiseConstantDecay : public LearningRateSchedule {
+public:
+    struct Options {
+        std::vector<std::int64_t> boundaries = {};
+        std::vector<double> values = {};
+        std::string name = "PiecewiseConstant";
+    };
+    explicit PiecewiseConstantDecay(Options options);
+    PiecewiseConstantDecay(std::vector<std::int64_t> boundaries, std::vector<double> values);
+
+    double operator()(std::int64_t step) const override;
+    std::string class_name() const override { return "PiecewiseConstantDecay"; }
+    nlohmann::json get_config() const override;
+
+private:
+    Options options_;
+};
+
+// (initial_learning_rate - end_learning_rate) * (1 - s / d)^power + end_learning_rate, with
+// s = min(step, decay_steps) and d = decay_steps; with cycle, s = step and d is the first multiple
+// of decay_steps >= step (decay_steps itself at step 0), so the decay restarts every decay_steps.
+class PolynomialDecay : public LearningRateSchedule {
+public:
+    struct Options {
+        double initial_learning_rate = 0.0;
+        std::int64_t decay_steps = 0;
+        double end_learning_rate = 1e-4;
+        double power = 1.0;
+        bool cycle = false;
+        std::string name = "PolynomialDecay";
+    };
+    explicit PolynomialDecay(Options options);
+    PolynomialDecay(double initial_learning_rate, std::int64_t decay_steps, double end_learning_rate = 1e-4,
+                    double power = 1.0, bool cycle = false);
+
+    double operator()(std::int64_t step) const override;
+    std::string class_name() const override { return "PolynomialDecay"; }
+    nlohmann::json get_config() const override;
+
+private:
+    Options options_;
+};
+
+// initial_learning_rate / (1 + decay_rate * step / decay_steps); with staircase, step / decay_steps
+// is rounded down.
+class InverseTimeDecay : public LearningRateSchedule {
+public:
+    struct Options {
+        double initial_learning_rate = 0.0;
+        std::int64_t decay_steps = 0;
+        double decay_rate = 0.0;
+        bool staircase = false;
+        std::string name = "InverseTimeDecay";
+    };
+    explicit InverseTimeDecay(Options options);
+    InverseTimeDecay(double initial_learning_rate, std::int64_t decay_steps, double decay_rate, bool staircase = false);
+
+    double operator()(std::int64_t step) const override;
+    std::string class_name() const override { return "InverseTimeDecay"; }
+    nlohmann::json get_config() const override;
+
+private:
+    Options options_;
+};
+
+// Cosine decay (Loshchilov & Hutter) from lr0 to lr0 * alpha over decay_steps, then constant:
+//   lr0 * ((1 - alpha) * 0.5 * (1 + cos(pi * min(s, decay_steps) / decay_steps)) + alpha)
+// Without warmup_target, lr0 = initial_learning_rate and s = step. With it, the rate first rises
+// linearly from initial_learning_rate to warmup_target over warmup_steps (Goyal et al.), then
+// decays with lr0 = warmup_target and s = step - warmup_steps.
+class CosineDecay : public LearningRateSchedule {
+public:
+    struct Options {
+        double initial_learning_rate = 0.0;
+        std::int64_t decay_steps = 0;
+        double alpha = 0.0;
+        std::optional<double> warmup_target = std::nullopt;
+        std::int64_t warmup_steps = 0;
+        std::string name = "CosineDecay";
+    };
+    explicit CosineDecay(Options options);
+    CosineDecay(double initial_learning_rate, std::int64_t decay_steps, double alpha = 0.0,
+                std::optional<double> warmup_target = std::nullopt, std::int64_t warmup_steps = 0);
+
+    double operator()(std::int64_t step) const override;
+    std::string class_name() const override { return "CosineDecay"; }
+    nlohmann::json get_config() const override;
+
+private:
+    Options options_;
+};
+
+// Cosine decay with warm restarts (SGDR): period i lasts first_decay_steps * t_mul^i steps and
+// starts at m_mul^i times the initial rate; within a period of completed fraction f,
+//   initial_learning_rate * ((1 - alpha) * m_mul^i * 0.5 * (1 + cos(pi * f)) + alpha)
+class CosineDecayRestarts : public LearningRateSchedule {
+public:
+    struct Options {
+        double initial_learning_rate = 0.0;
+        std::int64_t first_decay_steps = 0;
+        double t_mul = 2.0;
+        double m_mul = 1.0;
+        double alpha = 0.0;
+        std::string name = "SGDRDecay";
+    };
+    explicit CosineDecayRestarts(Options options);
+    CosineDecayRestarts(double initial_learning_rate, std::int64_t first_decay_steps, double t_mul = 2.0,
+                        double m_mul = 1.0, double alpha = 0.0);
+
+    double operator()(std::int64_t step) const override;
+    std::string class_name() const override { return "CosineDecayRestarts"; }
+    nlohmann::json get_config() const override;
+
+private:
+    Options options_;
+};
+
 // Keras' serialized form: {"module", "class_name", "config", "registered_name"}.
 nlohmann::json serialize(const LearningRateSchedule& schedule);
+// The inverse of serialize (only "class_name" and "config" are read); unknown class names or
+// config keys, and missing required arguments, are a kx::Error naming the valid ones.
+std::shared_ptr<LearningRateSchedule> deserialize(const nlohmann::json& serialized);
 
 }  // namespace optimizers::schedules
 
