@@ -97,9 +97,9 @@ int class_of(const Tensor& y, std::size_t i) {
     return row == 1 ? static_cast<int>(p[0]) : static_cast<int>(std::max_element(p, p + row) - p);
 }
 
-// sample_weight times the class weights (Keras multiplies the two), or undefined if neither is given.
+// sample_weight (or ones) times the class weights, as Keras multiplies the two; fit() calls it only
+// when class_weight is given.
 Tensor combined_weights(const Tensor& y, const Tensor& sample_weight, const std::map<int, float>& class_weight) {
-    if (class_weight.empty()) return sample_weight;
     Tensor w = sample_weight.defined() ? sample_weight.clone() : Tensor::ones({samples_of(y)});
     for (std::size_t i = 0; i < w.size(); ++i) {
         const int c = class_of(y, i);
