@@ -37,8 +37,8 @@ inline void require_channels_last(const std::string& class_name, const nlohmann:
                     format.dump());
 }
 
-// A layer config's {"class_name": "GlorotUniform", "config": {...}} initializer entry, by its class
-// name (its arguments are not restored yet: initializers have no from_config).
+// A layer config's initializer entry, {"class_name": "RandomNormal", "config": {...}} or an
+// identifier, with every argument (seed included) restored.
 Handle<Initializer> initializer_of(const nlohmann::json& spec);
 
 // One per layer family file, each listing its layers with add<L>().

@@ -1,4 +1,5 @@
 #include "family_registration.hpp"
+#include "io/model_config.hpp"
 
 #include <kerasxx/error.hpp>
 #include <kerasxx/layers/lambda.hpp>
@@ -34,17 +35,15 @@ std::map<std::string, LayerFactory>& table() {
         detail::add<Sequential>(t, "Sequential", [](const json& c) {
             std::vector<LayerHandle> layers;
             for (const json& layer : c.at("layers")) layers.push_back(deserialize(layer));
-            return detail::with_trainable(Sequential(std::move(layers), detail::name_of(c)), c);
+            LayerHandle model = Sequential(std::move(layers), detail::name_of(c));
+            if (c.contains("build_input_shape")) model->ensure_built(detail::shape_of(c["build_input_shape"], false));
+            return detail::with_trainable(std::move(model), c);
         });
         detail::add<Lambda>(t, "Lambda", [](const json&) -> LayerHandle {
             throw Error("layers::deserialize: a Lambda holds C++ code, which a config cannot carry; write the function as "
                         "a custom layer and register it with kx::layers::register_layer<T>");
         });
-        // Functional models are movable into graphs (nested models); restoring them from a config
-        // belongs to model_from_json, with the persistence work.
-        register_layer_type(typeid(Model), [](Layer&& model) -> std::shared_ptr<Layer> {
-            return std::make_shared<Model>(std::move(static_cast<Model&>(model)));
-        });
+        detail::add<Model>(t, "Functional", io::functional_from_config);
         return t;
     }();
     return factories;
@@ -65,9 +64,7 @@ LayerHandle detail::with_trainable(LayerHandle layer, const json& config) {
     return layer;
 }
 
-Handle<Initializer> detail::initializer_of(const json& spec) {
-    return Initializer::get(spec.at("class_name").get<std::string>());
-}
+Handle<Initializer> detail::initializer_of(const json& spec) { return initializers::deserialize(spec); }
 
 void register_layer(const std::string& class_name, LayerFactory factory) { table()[class_name] = std::move(factory); }
 

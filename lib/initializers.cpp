@@ -1,3 +1,4 @@
+#include "class_config.hpp"
 #include "format.hpp"
 #include "random_engine.hpp"
 
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -84,33 +86,176 @@ nlohmann::json initializers::serialize(const Initializer& initializer) {
     return {{"class_name", initializer.class_name()}, {"config", initializer.get_config()}};
 }
 
-std::shared_ptr<Initializer> Initializer::get(const std::string& identifier) {
+namespace {
+
+constexpr const char* where = "initializers::deserialize";
+
+// Typed reads of one initializer's config; an absent argument keeps its default.
+class ConfigReader {
+public:
+    explicit ConfigReader(const detail::ClassConfig& c) : c_(c) {}
+
+    void read(const char* key, double& out) const {
+        if (c_.args.contains(key)) out = checked(key, c_.args[key].is_number(), "a number").get<double>();
+    }
+    void read(const char* key, std::string& out) const {
+        if (c_.args.contains(key)) out = checked(key, c_.args[key].is_string(), "a string").get<std::string>();
+    }
+    // Keras writes null for an unseeded initializer.
+    void read(const char* key, initializers::Seed& out) const {
+        if (!c_.args.contains(key) || c_.args[key].is_null()) return;
+        const nlohmann::json& seed = c_.args[key];
+        out = checked(key, seed.is_number_unsigned() || (seed.is_number_integer() && seed.get<std::int64_t>() >= 0),
+                      "null or a non-negative integer")
+                  .get<std::uint64_t>();
+    }
+
+private:
+    const nlohmann::json& checked(const char* key, bool ok, const char* expected) const {
+        if (!ok)
+            throw Error(std::string(where) + ": expected " + expected + " for '" + key + "' of " + c_.class_name +
+                        ", got " + c_.args[key].dump());
+        return c_.args[key];
+    }
+
+    const detail::ClassConfig& c_;
+};
+
+struct Entry {
+    std::string class_name;   // "GlorotUniform"
+    std::function<std::shared_ptr<Initializer>(const ConfigReader&)> make;
+};
+
+template <class T>
+Entry seed_only(const char* class_name) {
+    return {class_name, [](const ConfigReader& r) {
+                initializers::Seed seed;
+                r.read("seed", seed);
+                return std::make_shared<T>(seed);
+            }};
+}
+
+// Keras' snake_case identifiers; every class's snake_case name is its identifier.
+const std::map<std::string, Entry>& entries() {
     using namespace initializers;
-    static const std::map<std::string, std::function<std::shared_ptr<Initializer>()>> table = {
-        {"constant", [] { return std::make_shared<Constant>(); }},
-        {"glorot_normal", [] { return std::make_shared<GlorotNormal>(); }},
-        {"glorot_uniform", [] { return std::make_shared<GlorotUniform>(); }},
-        {"he_normal", [] { return std::make_shared<HeNormal>(); }},
-        {"he_uniform", [] { return std::make_shared<HeUniform>(); }},
-        {"lecun_normal", [] { return std::make_shared<LecunNormal>(); }},
-        {"lecun_uniform", [] { return std::make_shared<LecunUniform>(); }},
-        {"ones", [] { return std::make_shared<Ones>(); }},
-        {"orthogonal", [] { return std::make_shared<Orthogonal>(); }},
-        {"random_normal", [] { return std::make_shared<RandomNormal>(); }},
-        {"random_uniform", [] { return std::make_shared<RandomUniform>(); }},
-        {"truncated_normal", [] { return std::make_shared<TruncatedNormal>(); }},
-        {"variance_scaling", [] { return std::make_shared<VarianceScaling>(); }},
-        {"zeros", [] { return std::make_shared<Zeros>(); }},
+    static const std::map<std::string, Entry> table = {
+        {"constant",
+         {"Constant",
+          [](const ConfigReader& r) {
+              double value = 0.0;
+              r.read("value", value);
+              return std::make_shared<Constant>(value);
+          }}},
+        {"glorot_normal", seed_only<GlorotNormal>("GlorotNormal")},
+        {"glorot_uniform", seed_only<GlorotUniform>("GlorotUniform")},
+        {"he_normal", seed_only<HeNormal>("HeNormal")},
+        {"he_uniform", seed_only<HeUniform>("HeUniform")},
+        {"lecun_normal", seed_only<LecunNormal>("LecunNormal")},
+        {"lecun_uniform", seed_only<LecunUniform>("LecunUniform")},
+        {"ones", {"Ones", [](const ConfigReader&) { return std::make_shared<Ones>(); }}},
+        {"orthogonal",
+         {"Orthogonal",
+          [](const ConfigReader& r) {
+              Orthogonal::Options o;
+              r.read("gain", o.gain);
+              r.read("seed", o.seed);
+              return std::make_shared<Orthogonal>(o);
+          }}},
+        {"random_normal",
+         {"RandomNormal",
+          [](const ConfigReader& r) {
+              RandomNormal::Options o;
+              r.read("mean", o.mean);
+              r.read("stddev", o.stddev);
+              r.read("seed", o.seed);
+              return std::make_shared<RandomNormal>(o);
+          }}},
+        {"random_uniform",
+         {"RandomUniform",
+          [](const ConfigReader& r) {
+              RandomUniform::Options o;
+              r.read("minval", o.minval);
+              r.read("maxval", o.maxval);
+              r.read("seed", o.seed);
+              return std::make_shared<RandomUniform>(o);
+          }}},
+        {"truncated_normal",
+         {"TruncatedNormal",
+          [](const ConfigReader& r) {
+              TruncatedNormal::Options o;
+              r.read("mean", o.mean);
+              r.read("stddev", o.stddev);
+              r.read("seed", o.seed);
+              return std::make_shared<TruncatedNormal>(o);
+          }}},
+        {"variance_scaling",
+         {"VarianceScaling",
+          [](const ConfigReader& r) {
+              VarianceScaling::Options o;
+              r.read("scale", o.scale);
+              r.read("mode", o.mode);
+              r.read("distribution", o.distribution);
+              r.read("seed", o.seed);
+              return std::make_shared<VarianceScaling>(std::move(o));
+          }}},
+        {"zeros", {"Zeros", [](const ConfigReader&) { return std::make_shared<Zeros>(); }}},
     };
-    // Keras' aliases; class names ("HeNormal") are accepted through their snake_case form.
-    static const std::map<std::string, std::string> aliases = {
-        {"one", "ones"}, {"zero", "zeros"}, {"normal", "random_normal"}, {"uniform", "random_uniform"}};
+    return table;
+}
+
+// The table key of an identifier or class name: its snake_case form, through Keras' aliases
+// (Keras 3.0-3.3 named the orthogonal class OrthogonalInitializer).
+const Entry* find_entry(const std::string& identifier) {
+    static const std::map<std::string, std::string> aliases = {{"one", "ones"},
+                                                               {"zero", "zeros"},
+                                                               {"normal", "random_normal"},
+                                                               {"uniform", "random_uniform"},
+                                                               {"orthogonal_initializer", "orthogonal"}};
     std::string key = snake_case(identifier);
     if (auto alias = aliases.find(key); alias != aliases.end()) key = alias->second;
-    if (auto found = table.find(key); found != table.end()) return found->second();
+    const auto found = entries().find(key);
+    return found == entries().end() ? nullptr : &found->second;
+}
+
+// Each initializer's config keys (its get_config's keys).
+std::set<std::string> config_keys(const Entry& entry) {
+    nlohmann::json config = entry.make(ConfigReader(detail::ClassConfig{entry.class_name, nlohmann::json::object()}))
+                                ->get_config();
+    std::set<std::string> keys;
+    for (const auto& [key, value] : config.items()) keys.insert(key);
+    return keys;
+}
+
+}  // namespace
+
+std::shared_ptr<Initializer> Initializer::get(const std::string& identifier) {
+    if (const Entry* entry = find_entry(identifier))
+        return entry->make(ConfigReader(detail::ClassConfig{entry->class_name, nlohmann::json::object()}));
     std::string valid;
-    for (const auto& entry : table) valid += (valid.empty() ? "" : ", ") + entry.first;
+    for (const auto& [key, entry] : entries()) valid += (valid.empty() ? "" : ", ") + key;
     throw Error("Could not interpret initializer identifier: '" + identifier + "'; expected one of: " + valid);
+}
+
+std::shared_ptr<Initializer> initializers::deserialize(const nlohmann::json& serialized) {
+    if (serialized.is_string()) return Initializer::get(serialized.get<std::string>());
+    if (!serialized.is_object() || !serialized.contains("class_name") || !serialized["class_name"].is_string())
+        throw Error(std::string(where) + ": expected an identifier (\"glorot_uniform\") or {\"class_name\": ..., "
+                                         "\"config\": {...}}, got " + serialized.dump());
+    const detail::ClassConfig c = detail::read_class_config(serialized, where);
+    const Entry* entry = find_entry(c.class_name);
+    if (!entry) {
+        std::string valid;
+        for (const auto& [key, e] : entries()) valid += (valid.empty() ? "" : ", ") + e.class_name;
+        throw Error(std::string(where) + ": unknown initializer class '" + c.class_name + "'; expected one of: " + valid);
+    }
+    static const std::map<std::string, std::set<std::string>> keys = [] {
+        std::map<std::string, std::set<std::string>> out;
+        for (const auto& [key, e] : entries()) out[e.class_name] = config_keys(e);
+        return out;
+    }();
+    const detail::ClassConfig named{entry->class_name, c.args};
+    detail::check_config_keys(named, keys.at(entry->class_name), where);
+    return entry->make(ConfigReader(named));
 }
 
 namespace initializers {

@@ -1,3 +1,5 @@
+#include "weight_budget.hpp"
+
 #include <kerasxx/error.hpp>
 #include <kerasxx/layer.hpp>
 #include <kerasxx/layers/registry.hpp>
@@ -354,6 +356,7 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape, const Ha
 }
 
 Variable Layer::add_weight(const std::string& name, const Shape& shape, WeightOptions options) {
+    detail::WeightBudget::charge(this->name() + "/" + name, shape);
     Variable w(this->name() + "/" + name, (*options.initializer)(shape), options.trainable && trainable_);
     if (options.constraint) w.set_constraint(options.constraint);
     if (options.regularizer) regularized_.emplace_back(w, options.regularizer);

@@ -137,8 +137,8 @@ struct Identifier {
     std::shared_ptr<Metric> (*make)(const std::string& name);
 };
 
-// Keras 3's names: class names, function names and the short aliases of keras.metrics.get
-// (plus "rmse").
+// Keras 3's names: class names, their snake_case forms, function names and the short aliases of
+// keras.metrics.get (plus "rmse"). MeanIoU is left out: it cannot be built without num_classes.
 constexpr Identifier identifiers[] = {
     {"accuracy", make<metrics::Accuracy, metrics::AccuracyOptions>},
     {"Accuracy", make<metrics::Accuracy, metrics::AccuracyOptions>},
@@ -166,6 +166,18 @@ constexpr Identifier identifiers[] = {
     {"rmse", make<metrics::RootMeanSquaredError, metrics::RootMeanSquaredErrorOptions>},
     {"RootMeanSquaredError", make<metrics::RootMeanSquaredError, metrics::RootMeanSquaredErrorOptions>},
     {"Mean", make<metrics::Mean, metrics::MeanOptions>},
+    {"precision", make<metrics::Precision, metrics::PrecisionOptions>},
+    {"Precision", make<metrics::Precision, metrics::PrecisionOptions>},
+    {"recall", make<metrics::Recall, metrics::RecallOptions>},
+    {"Recall", make<metrics::Recall, metrics::RecallOptions>},
+    {"auc", make<metrics::AUC, metrics::AUCOptions>},
+    {"AUC", make<metrics::AUC, metrics::AUCOptions>},
+    {"f1_score", make<metrics::F1Score, metrics::F1ScoreOptions>},
+    {"F1Score", make<metrics::F1Score, metrics::F1ScoreOptions>},
+    {"f_beta_score", make<metrics::FBetaScore, metrics::FBetaScoreOptions>},
+    {"FBetaScore", make<metrics::FBetaScore, metrics::FBetaScoreOptions>},
+    {"r2_score", make<metrics::R2Score, metrics::R2ScoreOptions>},
+    {"R2Score", make<metrics::R2Score, metrics::R2ScoreOptions>},
 };
 
 }  // namespace
@@ -271,7 +283,7 @@ nlohmann::json TopKCategoricalAccuracy::get_config() const {
 }
 
 SparseTopKCategoricalAccuracy::SparseTopKCategoricalAccuracy(SparseTopKCategoricalAccuracyOptions options)
-    : Mean({std::move(options.name)}), k_(options.k) {
+    : Mean({std::move(options.name)}), k_(options.k), from_sorted_ids_(options.from_sorted_ids) {
     check_k("SparseTopKCategoricalAccuracy", k_);
 }
 
@@ -282,12 +294,19 @@ void SparseTopKCategoricalAccuracy::update_state(const Tensor& y_true, const Ten
     const float* p = y_pred.data();
     const std::size_t c = rows.classes;
     const int k = k_;
+    if (from_sorted_ids_) {   // rows hold ids by decreasing score: a hit is among the first k
+        const std::size_t first = std::min(c, static_cast<std::size_t>(k));
+        update_rows(*this, rows, sample_weight,
+                    [=](std::size_t r) { return std::find(p + r * c, p + r * c + first, t[r]) != p + r * c + first; });
+        return;
+    }
     update_rows(*this, rows, sample_weight, [=](std::size_t r) { return in_top_k(p + r * c, c, t[r], k); });
 }
 
 nlohmann::json SparseTopKCategoricalAccuracy::get_config() const {
     nlohmann::json config = Metric::get_config();
     config["k"] = k_;
+    config["from_sorted_ids"] = from_sorted_ids_;
     return config;
 }
 

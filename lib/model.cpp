@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <set>
 
 namespace kx {
@@ -109,9 +110,14 @@ nlohmann::json Model::get_config() const {
     nlohmann::json config = Layer::get_config();
     if (!graph_) return config;
     // Keras' functional config: each layer with the calls that feed it (inbound_nodes), then the
-    // graph's ends as [layer name, call index, output index].
-    auto reference = [](const SymbolicTensor& x) {
-        return nlohmann::json::array({x.layer().name(), call_index_of(x), x.index()});
+    // graph's ends, as [layer name, call index, output index]. Call indices count this graph's
+    // calls of the layer only: a shared layer may also have calls from other models.
+    std::map<const detail::GraphNode*, std::size_t> call_index;
+    std::map<const Layer*, std::size_t> calls;
+    for (const SymbolicTensor& x : graph_->inputs) call_index[x.node().get()] = 0;
+    for (const Graph::Step& step : graph_->steps) call_index[step.node.get()] = calls[step.node->layer.get()]++;
+    auto reference = [&](const SymbolicTensor& x) {
+        return nlohmann::json::array({x.layer().name(), call_index.at(x.node().get()), x.index()});
     };
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& layer : graph_->layers) {

@@ -67,10 +67,10 @@ Progbar::Progbar(int target, int verbose, std::ostream& out, bool dynamic, int w
 }
 
 void Progbar::update(int current, const Values& values, bool finalize) {
-    for (const auto& [name, value] : values) {
-        auto it = std::find_if(values_.begin(), values_.end(), [&](const auto& kv) { return kv.first == name; });
-        if (it == values_.end()) values_.emplace_back(name, value);
-        else it->second = value;
+    for (const auto& entry : values) {   // not a structured binding: clang 14 cannot capture those
+        auto it = std::find_if(values_.begin(), values_.end(), [&](const auto& kv) { return kv.first == entry.first; });
+        if (it == values_.end()) values_.push_back(entry);
+        else it->second = entry.second;
     }
     const double now = clock_();
     const double per_step = step_duration(current, now);

@@ -88,6 +88,10 @@ nlohmann::json Sequential::get_config() const {
     }
     for (const auto& layer : layers_) list.push_back({{"class_name", layer->class_name()}, {"config", layer->get_config()}});
     config["layers"] = list;
+    if (!declared_input_ && built()) {   // built by a first call or fit: Keras records the shape too
+        config["build_input_shape"] = nlohmann::json::array();
+        for (std::size_t d : input_shape()) config["build_input_shape"].push_back(d == None ? nlohmann::json() : nlohmann::json(d));
+    }
     return config;
 }
 

@@ -1,5 +1,6 @@
 // The loops behind fit(), evaluate() and predict(): batching, shuffling, validation, and the
 // callback events around every step. The step itself is Model::train_step / test_step.
+#include "fit_state.hpp"
 #include "model_compiled.hpp"
 #include "random_engine.hpp"
 
@@ -210,22 +211,38 @@ History Model::fit(const Arrays& x_arrays, const Arrays& y_arrays, FitOptions op
     auto history = std::make_shared<History>();
     Events events(*this, options.callbacks, {options.epochs, steps, options.verbose}, history, progbar_for(options.verbose));
     stop_training = false;
+    detail::FitState state{options.initial_epoch, 0, steps, iota(0, train_count), false};
+    fit_state_ = &state;
+    const struct Detach {
+        Model& model;
+        ~Detach() { model.fit_state_ = nullptr; }
+    } detach{*this};
     Logs logs;
     events(&Callback::on_train_begin, logs);
-    Indices order = iota(0, train_count);
+    // A callback may have restored an interrupted run: go on after its last finished batch.
+    int first_epoch = options.initial_epoch, first_step = 0;
+    if (state.resume) {
+        first_epoch = state.steps_done >= steps ? state.epoch + 1 : state.epoch;
+        first_step = state.steps_done >= steps ? 0 : state.steps_done;
+    }
+    Indices& order = state.order;
     const auto batch = static_cast<std::size_t>(options.batch_size);
-    for (int epoch = options.initial_epoch; epoch < options.epochs && !stop_training; ++epoch) {
+    for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
         reset_metrics();
         Logs epoch_logs;
+        state.epoch = epoch;
         events(&Callback::on_epoch_begin, epoch, epoch_logs);
-        if (options.shuffle) std::shuffle(order.begin(), order.end(), detail::random_engine());
-        for (int step = 0; step < steps && !stop_training; ++step) {
+        const int start = epoch == first_epoch ? first_step : 0;
+        if (options.shuffle && start == 0) std::shuffle(order.begin(), order.end(), detail::random_engine());
+        for (int step = start; step < steps && !stop_training; ++step) {
             // steps_per_epoch beyond one pass wraps around the data.
             const std::size_t begin = static_cast<std::size_t>(step % data_steps) * batch;
             const std::size_t end = std::min(begin + batch, train_count);
             Logs batch_logs;
+            state.steps_done = step;
             events(&Callback::on_train_batch_begin, step, batch_logs);
             batch_logs = train_step(gather(x, order, begin, end), gather(y, order, begin, end), gather(weights, order, begin, end));
+            state.steps_done = step + 1;
             events(&Callback::on_train_batch_end, step, batch_logs);
             epoch_logs = batch_logs;
         }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(g++ meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev
-          libopenblas-dev nlohmann-json3-dev catch2 zlib1g-dev dataset-fashion-mnist)
+          libopenblas-dev nlohmann-json3-dev catch2 zlib1g-dev libfmt-dev libcpp-httplib-dev dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -48,6 +48,14 @@ Fans compute_fans(const Shape& shape);
 
 // Keras' serialized form, {"class_name": "GlorotUniform", "config": {...}}, as layer configs hold it.
 nlohmann::json serialize(const Initializer& initializer);
+// The inverse of serialize, restoring every argument (a seeded initializer draws what the original
+// drew). Also takes a bare identifier ("glorot_uniform"), and class names in Keras' snake_case
+// form ({"class_name": "he_normal"}). Unknown classes, unknown keys and bad values are a kx::Error
+// naming the initializer and the key.
+//
+//   auto init = kx::initializers::deserialize(
+//       {{"class_name", "RandomNormal"}, {"config", {{"mean", 0.0}, {"stddev", 0.05}, {"seed", 3}}}});
+std::shared_ptr<Initializer> deserialize(const nlohmann::json& serialized);
 
 class Zeros : public Initializer {
 public:

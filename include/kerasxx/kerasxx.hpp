@@ -18,12 +18,18 @@
 
 #include <kerasxx/activations.hpp>
 #include <kerasxx/autograd.hpp>
+#include <kerasxx/callbacks/backup_and_restore.hpp>
 #include <kerasxx/callbacks/callback.hpp>
+#include <kerasxx/callbacks/csv_logger.hpp>
 #include <kerasxx/callbacks/early_stopping.hpp>
 #include <kerasxx/callbacks/history.hpp>
 #include <kerasxx/callbacks/lambda_callback.hpp>
+#include <kerasxx/callbacks/learning_rate_scheduler.hpp>
+#include <kerasxx/callbacks/model_checkpoint.hpp>
 #include <kerasxx/callbacks/monitor.hpp>
 #include <kerasxx/callbacks/progbar_logger.hpp>
+#include <kerasxx/callbacks/reduce_lr_on_plateau.hpp>
+#include <kerasxx/callbacks/remote_monitor.hpp>
 #include <kerasxx/callbacks/terminate_on_nan.hpp>
 #include <kerasxx/constraints.hpp>
 #include <kerasxx/datasets.hpp>
@@ -44,6 +50,7 @@
 #include <kerasxx/losses.hpp>
 #include <kerasxx/metrics.hpp>
 #include <kerasxx/model.hpp>
+#include <kerasxx/models.hpp>
 #include <kerasxx/ops.hpp>
 #include <kerasxx/optimizers.hpp>
 #include <kerasxx/plot_model.hpp>

@@ -40,6 +40,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,6 +84,10 @@ public:
     virtual nlohmann::json get_config() const;
     // "Dense"; the default is the C++ class name without namespaces.
     virtual std::string class_name() const;
+    // The position of a layer's own random sequence (seeded noise layers count their calls), so
+    // that a checkpoint resumes it exactly (BackupAndRestore); 0 for layers without one.
+    virtual std::uint64_t random_state() const { return 0; }
+    virtual void set_random_state(std::uint64_t /*state*/) {}
 
     // Eager calls: build on first use, check the input shapes, compute. The list form returns the
     // layer's only output; apply() returns all of them.

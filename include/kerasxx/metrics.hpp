@@ -10,9 +10,15 @@
 // weights it by sample_weight (one weight per sample, default 1) and reports the weighted mean,
 // accumulated in double. Metrics read tensors directly: they never record autograd history.
 // Rank-1 inputs (B,) hold one value per sample; (B,) against (B, 1) compares element by element.
+//
+// This header has the mean-based metrics; it also brings in the other families, so one include
+// gives them all: kerasxx/metrics/metric.hpp (the Metric interface, serialize/deserialize),
+// confusion_metrics.hpp (Precision, Recall, AUC), f_score_metrics.hpp (F1Score, FBetaScore),
+// iou_metrics.hpp (MeanIoU) and r2_score.hpp (R2Score).
 #pragma once
 
 #include <kerasxx/handle.hpp>
+#include <kerasxx/metrics/metric.hpp>
 #include <kerasxx/tensor.hpp>
 
 #include <nlohmann/json_fwd.hpp>
@@ -24,23 +30,6 @@
 namespace kx {
 
 class Loss;
-
-class Metric {
-public:
-    virtual ~Metric() = default;
-    virtual void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) = 0;
-    virtual double result() const = 0;
-    virtual void reset_state() = 0;
-    virtual std::string class_name() const = 0;
-    virtual std::string name() const = 0;                  // the key in logs: "accuracy", "mae"
-    // {"name", "dtype"} plus the constructor's arguments, as Keras writes them.
-    virtual nlohmann::json get_config() const;
-    // From a Keras identifier ("mae", "mean_absolute_error", "MeanAbsoluteError", "accuracy", ...),
-    // named after the identifier as Keras' compile() names it; unknown names are a kx::Error
-    // listing the valid ones. "accuracy" here is exact-match Accuracy; compile() goes through
-    // metrics::resolve(), which picks the accuracy that fits the loss and shapes.
-    static std::shared_ptr<Metric> get(const std::string& identifier);
-};
 
 namespace metrics {
 
@@ -139,8 +128,11 @@ private:
 struct SparseTopKCategoricalAccuracyOptions {
     int k = 5;
     std::string name = "sparse_top_k_categorical_accuracy";
+    // y_pred (B, N) holds class ids sorted by decreasing score (N >= k) instead of scores.
+    bool from_sorted_ids = false;
 };
-// How often the class id y_true is among the k highest scores of y_pred.
+// How often the class id y_true is among the k highest scores of y_pred (or, with
+// from_sorted_ids, among the first k ids of y_pred).
 class SparseTopKCategoricalAccuracy : public Mean {
 public:
     explicit SparseTopKCategoricalAccuracy(SparseTopKCategoricalAccuracyOptions options = {});
@@ -150,6 +142,7 @@ public:
 
 private:
     int k_;
+    bool from_sorted_ids_;
 };
 
 struct MeanSquaredErrorOptions {
@@ -196,3 +189,8 @@ std::shared_ptr<Metric> resolve(const std::string& identifier, const Loss& loss,
 
 }  // namespace metrics
 }  // namespace kx
+
+#include <kerasxx/metrics/confusion_metrics.hpp>
+#include <kerasxx/metrics/f_score_metrics.hpp>
+#include <kerasxx/metrics/iou_metrics.hpp>
+#include <kerasxx/metrics/r2_score.hpp>

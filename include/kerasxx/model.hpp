@@ -44,6 +44,10 @@
 
 namespace kx {
 
+namespace detail {
+struct FitState;
+}
+
 // A metric given to compile(): a Keras identifier ("accuracy", "mae", ...) or an object.
 // Identifiers are resolved against the loss on the first batch, as Keras does for "accuracy".
 struct MetricSpec {
@@ -170,6 +174,9 @@ public:
 
     void compile(CompileOptions options);
     bool compiled() const { return compiled_ != nullptr; }
+    // compile()'s arguments as Keras' compile config (null when not compiled), and back.
+    nlohmann::json get_compile_config() const;
+    void compile_from_config(const nlohmann::json& config);
 
     History fit(const Arrays& x, const Arrays& y, FitOptions options = {});
     Logs evaluate(const Arrays& x, const Arrays& y, EvaluateOptions options = {});
@@ -225,7 +232,21 @@ public:
     void reset_metrics();
     Logs metrics_result() const;
 
+    // Persistence (kerasxx's .kx file, see kerasxx/models.hpp). save() writes the architecture, the
+    // weights, the compile config and the optimizer state; save_weights() only the weights. Both
+    // replace `path` atomically. load_weights() checks every weight's name and shape first and
+    // changes nothing if one does not match.
+    void save(const std::string& path) const;
+    void save_weights(const std::string& path) const;
+    void load_weights(const std::string& path);
+    // The architecture as Keras' JSON ({"class_name": "Sequential", "config": {...}}).
+    std::string to_json(int indent = -1) const;
+
     bool stop_training = false;   // set by a callback to end fit after the current batch
+
+    // While fit() runs, its position (epoch, batch, sample order), else null: for callbacks that
+    // checkpoint training and resume it at the exact next batch (BackupAndRestore).
+    detail::FitState* fit_state() const { return fit_state_; }
 
 protected:
     // For subclasses that keep a graph alongside their own call() (Sequential): the graph's ends.
@@ -237,6 +258,7 @@ private:
     struct Compiled;
     std::shared_ptr<const Graph> graph_;
     std::unique_ptr<Compiled> compiled_;
+    detail::FitState* fit_state_ = nullptr;
     Compiled& require_compiled(const char* caller) const;
     void resolve_outputs(const std::vector<std::string>& names);
     Tensors to_inputs(const Arrays& x, const std::string& where) const;

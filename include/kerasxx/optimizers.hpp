@@ -555,6 +555,14 @@ private:
     std::int64_t u_product_step_ = 0;
 };
 
+// Keras' serialized optimizer, {"class_name": "Adam", "config": {...}} as get_config writes it
+// (learning_rate a number or a serialized schedule), or an identifier ("adam"); every argument
+// is restored. Unknown classes or keys, and values of the wrong type, are a kx::Error naming
+// the optimizer and the key; Keras' EMA, loss scaling and gradient accumulation must be off.
+//
+//   auto copy = kx::optimizers::deserialize({{"class_name", adam.class_name()}, {"config", adam.get_config()}});
+std::shared_ptr<Optimizer> deserialize(const nlohmann::json& serialized);
+
 }  // namespace optimizers
 
 }  // namespace kx

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <vector>
 
 namespace init = kx::initializers;
 
@@ -206,4 +208,79 @@ TEST_CASE("serialize gives Keras' class_name/config form that get() reads back",
     CHECK(s["class_name"] == "Constant");
     CHECK(s["config"]["value"] == 0.5);
     CHECK(kx::Initializer::get(s["class_name"].get<std::string>())->class_name() == "Constant");
+}
+
+TEST_CASE("initializers::deserialize restores every initializer's arguments, seed included", "[initializers][config4]") {
+    const std::vector<std::shared_ptr<kx::Initializer>> originals = {
+        std::make_shared<init::Zeros>(),
+        std::make_shared<init::Ones>(),
+        std::make_shared<init::Constant>(0.25),
+        std::make_shared<init::RandomNormal>(0.5, 0.2, 11),
+        std::make_shared<init::RandomUniform>(-0.3, 0.7, 12),
+        std::make_shared<init::TruncatedNormal>(-1.0, 0.1, 13),
+        std::make_shared<init::VarianceScaling>(0.7, "fan_out", "untruncated_normal", 14),
+        std::make_shared<init::GlorotUniform>(15),
+        std::make_shared<init::GlorotNormal>(16),
+        std::make_shared<init::HeNormal>(17),
+        std::make_shared<init::HeUniform>(18),
+        std::make_shared<init::LecunNormal>(19),
+        std::make_shared<init::LecunUniform>(20),
+        std::make_shared<init::Orthogonal>(1.5, 21),
+    };
+    for (const auto& original : originals) {
+        INFO(original->class_name());
+        // Through the JSON text, as a model file stores it.
+        const nlohmann::json s = nlohmann::json::parse(init::serialize(*original).dump());
+        const std::shared_ptr<kx::Initializer> copy = init::deserialize(s);
+        CHECK(copy->class_name() == original->class_name());
+        CHECK(copy->get_config() == original->get_config());
+        CHECK((*copy)({6, 4}).to_vector() == (*original)({6, 4}).to_vector());   // the same draws
+    }
+}
+
+TEST_CASE("Initializer configs hold Keras 3's keys", "[initializers][config4]") {
+    using json = nlohmann::json;
+    CHECK(init::Zeros().get_config() == json::object());
+    CHECK(init::Constant(2.0).get_config() == json{{"value", 2.0}});
+    CHECK(init::RandomNormal(0.1, 0.2, 3).get_config() == json{{"mean", 0.1}, {"stddev", 0.2}, {"seed", 3}});
+    CHECK(init::RandomUniform(-1.0, 1.0).get_config() == json{{"minval", -1.0}, {"maxval", 1.0}, {"seed", nullptr}});
+    CHECK(init::TruncatedNormal(0.0, 1.0, 4).get_config() == json{{"mean", 0.0}, {"stddev", 1.0}, {"seed", 4}});
+    CHECK(init::HeUniform(5).get_config() == json{{"seed", 5}});
+    CHECK(init::Orthogonal(2.0).get_config() == json{{"gain", 2.0}, {"seed", nullptr}});
+}
+
+TEST_CASE("initializers::deserialize accepts identifiers, snake_case and Keras 3's full form", "[initializers][config4]") {
+    CHECK(init::deserialize("glorot_uniform")->class_name() == "GlorotUniform");
+    CHECK(init::deserialize({{"class_name", "he_normal"}, {"config", {{"seed", 3}}}})->get_config() ==
+          nlohmann::json{{"seed", 3}});
+    const auto keras3 = init::deserialize({{"module", "keras.initializers"},
+                                           {"class_name", "RandomNormal"},
+                                           {"config", {{"mean", 0.0}, {"stddev", 0.05}, {"seed", nullptr}}},
+                                           {"registered_name", nullptr}});
+    CHECK(keras3->get_config() == init::RandomNormal().get_config());
+    // Keras 3.0-3.3 wrote the orthogonal initializer's class name as OrthogonalInitializer.
+    CHECK(init::deserialize({{"class_name", "OrthogonalInitializer"}, {"config", {{"gain", 2.0}, {"seed", 1}}}})
+              ->get_config() == init::Orthogonal(2.0, 1).get_config());
+    // Absent arguments keep their defaults.
+    CHECK(init::deserialize({{"class_name", "VarianceScaling"}, {"config", {{"scale", 3.0}}}})->get_config() ==
+          init::VarianceScaling(3.0).get_config());
+}
+
+TEST_CASE("initializers::deserialize names the initializer and the key of a bad config", "[initializers][config4]") {
+    using json = nlohmann::json;
+    REQUIRE_THROWS_WITH(init::deserialize({{"class_name", "Glorot"}, {"config", json::object()}}),
+                        Catch::Contains("unknown initializer class 'Glorot'") &&
+                            Catch::Contains("Constant, GlorotNormal, GlorotUniform") && Catch::Contains("Zeros"));
+    REQUIRE_THROWS_WITH(init::deserialize({{"class_name", "RandomNormal"}, {"config", {{"stdev", 1.0}}}}),
+                        Catch::Contains("unknown argument 'stdev' for RandomNormal") && Catch::Contains("stddev"));
+    REQUIRE_THROWS_WITH(init::deserialize({{"class_name", "GlorotUniform"}, {"config", {{"scale", 2.0}}}}),
+                        Catch::Contains("'scale' for GlorotUniform"));
+    REQUIRE_THROWS_WITH(init::deserialize({{"class_name", "RandomUniform"}, {"config", {{"maxval", "big"}}}}),
+                        Catch::Contains("expected a number for 'maxval' of RandomUniform") && Catch::Contains("\"big\""));
+    REQUIRE_THROWS_WITH(init::deserialize({{"class_name", "HeNormal"}, {"config", {{"seed", -1}}}}),
+                        Catch::Contains("non-negative integer for 'seed' of HeNormal") && Catch::Contains("-1"));
+    REQUIRE_THROWS_WITH(init::deserialize({{"class_name", "VarianceScaling"}, {"config", {{"mode", "fan_sum"}}}}),
+                        Catch::Contains("VarianceScaling") && Catch::Contains("mode='fan_sum'"));
+    REQUIRE_THROWS_WITH(init::deserialize(json(3)), Catch::Contains("initializers::deserialize") && Catch::Contains("3"));
+    REQUIRE_THROWS_WITH(init::deserialize("glorot"), Catch::Contains("'glorot'"));
 }

@@ -359,3 +359,36 @@ TEST_CASE("Loss options are validated when the loss is made", "[losses]") {
                         Catch::Contains("[0, 1]"));
     REQUIRE_THROWS_WITH(kx::losses::Huber({.delta = 0.f}), Catch::Contains("Huber") && Catch::Contains("delta > 0"));
 }
+
+TEST_CASE("Every loss round-trips its non-default arguments through losses::deserialize", "[losses][config4]") {
+    namespace ls = kx::losses;
+    const std::vector<std::shared_ptr<kx::Loss>> all = {
+        std::make_shared<ls::MeanSquaredError>(ls::MeanSquaredErrorOptions{.name = "mse_a"}),
+        std::make_shared<ls::MeanAbsoluteError>(ls::MeanAbsoluteErrorOptions{.name = "mae_a"}),
+        std::make_shared<ls::Huber>(ls::HuberOptions{.delta = 0.3f, .name = "huber_a"}),
+        std::make_shared<ls::LogCosh>(ls::LogCoshOptions{.name = "logcosh_a"}),
+        std::make_shared<ls::BinaryCrossentropy>(
+            ls::BinaryCrossentropyOptions{.from_logits = true, .label_smoothing = 0.1f, .axis = 1, .name = "bce_a"}),
+        std::make_shared<ls::CategoricalCrossentropy>(ls::CategoricalCrossentropyOptions{
+            .from_logits = true, .label_smoothing = 0.2f, .axis = 1, .name = "cce_a"}),
+        std::make_shared<ls::SparseCategoricalCrossentropy>(
+            ls::SparseCategoricalCrossentropyOptions{.from_logits = true, .ignore_class = 2, .name = "scce_a"}),
+        std::make_shared<ls::KLDivergence>(ls::KLDivergenceOptions{.name = "kld_a"}),
+        std::make_shared<ls::Hinge>(ls::HingeOptions{.name = "hinge_a"}),
+    };
+    REQUIRE(all.size() == 9);   // every loss of losses.hpp
+    // (3, 4) targets in [0, 1] (class ids 0..3 for the sparse loss) and predictions in (0, 1).
+    const kx::Tensor y_true({3, 4}, {0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1});
+    const kx::Tensor ids({3}, {1, 2, 3});
+    const kx::Tensor y_pred({3, 4}, {0.2f, 0.6f, 0.1f, 0.1f, 0.7f, 0.1f, 0.1f, 0.1f, 0.3f, 0.2f, 0.4f, 0.1f});
+    for (const auto& loss : all) {
+        INFO(loss->class_name());
+        // Through the JSON text, as a model file stores the compile config.
+        const auto restored = ls::deserialize(nlohmann::json::parse(ls::serialize(*loss).dump()));
+        CHECK(restored->class_name() == loss->class_name());
+        CHECK(restored->name() == loss->name());
+        CHECK(restored->get_config() == loss->get_config());
+        const kx::Tensor& t = loss->class_name() == "SparseCategoricalCrossentropy" ? ids : y_true;
+        CHECK((*restored)(t, y_pred).to_vector() == (*loss)(t, y_pred).to_vector());   // bit-identical
+    }
+}

@@ -135,6 +135,12 @@ TEST_CASE("SparseTopKCategoricalAccuracy counts class ids among the k highest sc
     top5.update_state(Tensor({2}, {7.f, 0.5f}), probs);   // not class ids: never in
     CHECK(top5.result() == near(0.5));
     CHECK(top5.name() == "sparse_top_k_categorical_accuracy");
+    // from_sorted_ids: y_pred holds class ids by decreasing score; a hit is among the first k.
+    kx::metrics::SparseTopKCategoricalAccuracy sorted({.k = 2, .from_sorted_ids = true});
+    sorted.update_state(Tensor({3}, {7.f, 3.f, 9.f}), Tensor({3, 3}, {7.f, 1.f, 2.f, 5.f, 3.f, 0.f, 1.f, 2.f, 9.f}),
+                        Tensor({3}, {1.f, 2.f, 4.f}));
+    CHECK(sorted.result() == near(3.0 / 7));   // 7 first, 3 second, 9 third (out)
+    CHECK(sorted.get_config()["from_sorted_ids"] == true);
 }
 
 TEST_CASE("MeanSquaredError and MeanAbsoluteError metrics average over samples and batches", "[metrics]") {
@@ -199,9 +205,9 @@ TEST_CASE("Metric::get accepts Keras identifiers and names the metric after them
     CHECK(kx::Metric::get("Mean")->class_name() == "Mean");
     CHECK(kx::Metric::get("top_k_categorical_accuracy")->get_config() ==
           nlohmann::json{{"name", "top_k_categorical_accuracy"}, {"dtype", "float32"}, {"k", 5}});
-    REQUIRE_THROWS_WITH(kx::Metric::get("precision"),
-                        Catch::Contains("'precision'") && Catch::Contains("sparse_categorical_accuracy") &&
-                            Catch::Contains("rmse"));
+    REQUIRE_THROWS_WITH(kx::Metric::get("precisoin"),
+                        Catch::Contains("'precisoin'") && Catch::Contains("sparse_categorical_accuracy") &&
+                            Catch::Contains("rmse") && Catch::Contains("precision"));
 }
 
 TEST_CASE("resolve picks the accuracy that fits the loss, then the shapes, and keeps the name", "[metrics]") {

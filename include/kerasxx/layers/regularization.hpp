@@ -43,6 +43,8 @@ public:
     // Fills `out` with `count` draws of N(mean, stddev^2).
     void normal(float* out, std::size_t count, float mean, float stddev);
     const initializers::Seed& seed() const { return seed_; }
+    std::uint64_t calls() const { return calls_; }
+    void set_calls(std::uint64_t calls) { calls_ = calls; }
 
 private:
     initializers::Seed seed_;
@@ -64,6 +66,8 @@ public:
     Tensor call(const Tensor& inputs, bool training) override;
     Shape compute_output_shape(const Shape& input_shape) override;
     nlohmann::json get_config() const override;
+    std::uint64_t random_state() const override { return noise_.calls(); }
+    void set_random_state(std::uint64_t state) override { noise_.set_calls(state); }
     float rate() const { return rate_; }
 
 protected:
@@ -106,6 +110,8 @@ public:
     Tensor call(const Tensor& inputs, bool training) override;
     Shape compute_output_shape(const Shape& input_shape) override { return input_shape; }
     nlohmann::json get_config() const override;
+    std::uint64_t random_state() const override { return noise_.calls(); }
+    void set_random_state(std::uint64_t state) override { noise_.set_calls(state); }
     float stddev() const { return stddev_; }
 
 private:
@@ -126,6 +132,8 @@ public:
     Tensor call(const Tensor& inputs, bool training) override;
     Shape compute_output_shape(const Shape& input_shape) override { return input_shape; }
     nlohmann::json get_config() const override;
+    std::uint64_t random_state() const override { return noise_.calls(); }
+    void set_random_state(std::uint64_t state) override { noise_.set_calls(state); }
     float rate() const { return rate_; }
 
 private:
