@@ -62,6 +62,12 @@ void CSVLogger::on_epoch_end(int epoch, Logs& logs) {
         keys_.emplace();
         for (const auto& [name, value] : logs) keys_->push_back(name);
         std::sort(keys_->begin(), keys_->end());
+        // Validation every N > 1 epochs: the first epoch has no val_ keys yet.
+        const bool has_val = std::any_of(keys_->begin(), keys_->end(), [](const std::string& k) { return k.starts_with("val_"); });
+        if (params().do_validation && !has_val) {
+            const std::size_t train_keys = keys_->size();
+            for (std::size_t i = 0; i < train_keys; ++i) keys_->push_back("val_" + (*keys_)[i]);
+        }
         if (write_header_) {
             std::vector<std::string> header{"epoch"};
             header.insert(header.end(), keys_->begin(), keys_->end());

@@ -209,7 +209,8 @@ History Model::fit(const Arrays& x_arrays, const Arrays& y_arrays, FitOptions op
     const int steps = options.steps_per_epoch > 0 ? options.steps_per_epoch : data_steps;
 
     auto history = std::make_shared<History>();
-    Events events(*this, options.callbacks, {options.epochs, steps, options.verbose}, history, progbar_for(options.verbose));
+    Events events(*this, options.callbacks, {options.epochs, steps, options.verbose, !val.x.empty()}, history,
+                  progbar_for(options.verbose));
     stop_training = false;
     detail::FitState state{options.initial_epoch, 0, steps, iota(0, train_count), false};
     fit_state_ = &state;

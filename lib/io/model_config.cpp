@@ -156,7 +156,7 @@ namespace {
 
 json metric_json(const MetricSpec& spec) {
     if (!spec.metric) return spec.identifier;
-    return {{"class_name", spec.metric->class_name()}, {"config", spec.metric->get_config()}};
+    return metrics::serialize(*spec.metric);
 }
 
 json metric_list_json(const std::vector<MetricSpec>& specs) {

@@ -176,9 +176,9 @@ TEST_CASE("CSVLogger flushes each row at its epoch end", "[callbacks4]") {
     CHECK(lines_seen == std::vector<std::size_t>{0, 2, 3});
 }
 
-TEST_CASE("CSVLogger keeps the first epoch's columns and warns about a key that appears later", "[callbacks4]") {
-    // Validation every 2 epochs: epoch 0 has no val_ keys, so they get no column (Keras would add
-    // the model's val_ metrics up front).
+TEST_CASE("CSVLogger adds the val_ columns up front when validation skips the first epoch", "[callbacks4]") {
+    // Validation every 2 epochs: epoch 0 has no val_ keys; Keras adds them to the header anyway,
+    // and the epochs without validation write NA.
     TempDir dir;
     const std::string path = dir.file("log.csv");
     Fixture f;
@@ -188,8 +188,28 @@ TEST_CASE("CSVLogger keeps the first epoch's columns and warns about a key that 
     std::cerr.rdbuf(previous);
     const std::vector<std::string> lines = read_lines(path);
     REQUIRE(lines.size() == 4);
-    CHECK(lines[0] == "epoch,accuracy,loss");
-    CHECK(err.str() == "CSVLogger: 'val_loss' first appeared at epoch 1, after the columns were fixed by the first "
+    CHECK(lines[0] == "epoch,accuracy,loss,val_accuracy,val_loss");
+    CHECK(lines[1].ends_with(",NA,NA"));
+    CHECK_FALSE(lines[2].ends_with(",NA,NA"));
+    CHECK(lines[3].ends_with(",NA,NA"));
+    CHECK(err.str().empty());
+}
+
+TEST_CASE("CSVLogger keeps the first epoch's columns and warns once about another key that appears later", "[callbacks4]") {
+    TempDir dir;
+    const std::string path = dir.file("log.csv");
+    Fixture f;
+    kx::callbacks::LambdaCallback late_key({.on_epoch_end = [](int epoch, kx::Logs& logs) {
+        if (epoch > 0) logs["late"] = 1.0;
+    }});
+    std::ostringstream err;
+    std::streambuf* previous = std::cerr.rdbuf(err.rdbuf());
+    f.fit({late_key, CSVLogger(path)}, 3);
+    std::cerr.rdbuf(previous);
+    const std::vector<std::string> lines = read_lines(path);
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[0] == "epoch,accuracy,loss,val_accuracy,val_loss");
+    CHECK(err.str() == "CSVLogger: 'late' first appeared at epoch 1, after the columns were fixed by the first "
                        "epoch's logs; it is not written to " + path + "\n");
 }
 

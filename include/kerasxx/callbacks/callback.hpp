@@ -44,6 +44,7 @@ struct TrainingParams {
     int epochs = 1;
     int steps = 0;      // batches per epoch (evaluate/predict: batches in total)
     int verbose = 1;
+    bool do_validation = false;   // fit validates (at least on some epochs)
 };
 
 class Callback {

@@ -12,10 +12,10 @@
 // numbers as Python prints them (0.5, 1.0, nan, inf); rows end in "\r\n"; a field containing the
 // separator, a quote or a line break is quoted. With append, rows go to the end of an existing file
 // and the header is written only if the file is empty (continuing a run); otherwise the file is
-// replaced. A key that first appears after the first epoch (validation every N > 1 epochs) has no
-// column: it is left out, with a warning on stderr (Keras adds the model's val_ metrics up front;
-// kerasxx's callbacks are not told the metric names yet). A file that cannot be opened is a
-// kx::Error when fit starts.
+// replaced. When fit validates but the first epoch did not (validation_freq > 1), the "val_"
+// columns are added up front, as Keras does; any other key that first appears later has no
+// column and is reported once on stderr. A file that cannot be opened is a kx::Error when fit
+// starts.
 #pragma once
 
 #include <kerasxx/callbacks/callback.hpp>
