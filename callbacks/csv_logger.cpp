@@ -1,7 +1,7 @@
+#include "format.hpp"
+
 #include <kerasxx/callbacks/csv_logger.hpp>
 #include <kerasxx/error.hpp>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,13 +12,6 @@
 namespace kx::callbacks {
 
 namespace {
-
-// Python's str of a float ("0.5", "1.0", "nan", "inf"), which is what Keras' csv writer prints.
-std::string python_str(double value) {
-    std::string s = fmt::format("{}", value);
-    if (s.find_first_not_of("-0123456789") == std::string::npos) s += ".0";
-    return s;
-}
 
 // The excel dialect quotes a field that holds the delimiter, the quote character or a line break,
 // doubling its quotes.
@@ -81,7 +74,7 @@ void CSVLogger::on_epoch_end(int epoch, Logs& logs) {
         warned_ = true;
     }
     std::vector<std::string> row{std::to_string(epoch)};
-    for (const std::string& key : *keys_) row.push_back(logs.contains(key) ? python_str(logs.at(key)) : "NA");
+    for (const std::string& key : *keys_) row.push_back(logs.contains(key) ? detail::python_float(logs.at(key)) : "NA");
     write_row(row);
     file_->flush();
     if (!*file_) throw Error("CSVLogger: writing to '" + filename_ + "' failed: " + std::strerror(errno));

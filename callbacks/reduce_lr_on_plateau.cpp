@@ -1,24 +1,13 @@
+#include "format.hpp"
+
 #include <kerasxx/callbacks/reduce_lr_on_plateau.hpp>
 #include <kerasxx/error.hpp>
 #include <kerasxx/model.hpp>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <iostream>
 
 namespace kx::callbacks {
-
-namespace {
-
-// Python's repr of a float ("0.01", "1.0", "1e-05"), so messages read as Keras prints them.
-std::string repr(double value) {
-    std::string s = fmt::format("{}", value);
-    if (s.find_first_not_of("-0123456789") == std::string::npos) s += ".0";
-    return s;
-}
-
-}  // namespace
 
 ReduceLROnPlateau::ReduceLROnPlateau() : ReduceLROnPlateau(Options{}) {}
 
@@ -26,14 +15,14 @@ ReduceLROnPlateau::ReduceLROnPlateau(Options options)
     : MonitorCallback("ReduceLROnPlateau", options.monitor, options.mode, std::nullopt, options.min_delta),
       options_(std::move(options)) {
     if (!(options_.factor < 1.0))
-        throw Error("ReduceLROnPlateau: expected factor < 1.0, got " + repr(options_.factor) +
+        throw Error("ReduceLROnPlateau: expected factor < 1.0, got " + detail::python_float(options_.factor) +
                     " (new_lr = lr * factor must be smaller than lr)");
-    if (!(options_.factor >= 0.0)) throw Error("ReduceLROnPlateau: expected factor >= 0, got " + repr(options_.factor));
+    if (!(options_.factor >= 0.0)) throw Error("ReduceLROnPlateau: expected factor >= 0, got " + detail::python_float(options_.factor));
     if (options_.patience < 0)
         throw Error("ReduceLROnPlateau: expected patience >= 0, got " + std::to_string(options_.patience));
     if (options_.cooldown < 0)
         throw Error("ReduceLROnPlateau: expected cooldown >= 0, got " + std::to_string(options_.cooldown));
-    if (!(options_.min_lr >= 0.0)) throw Error("ReduceLROnPlateau: expected min_lr >= 0, got " + repr(options_.min_lr));
+    if (!(options_.min_lr >= 0.0)) throw Error("ReduceLROnPlateau: expected min_lr >= 0, got " + detail::python_float(options_.min_lr));
 }
 
 void ReduceLROnPlateau::on_train_begin(Logs& logs) {
@@ -67,7 +56,7 @@ void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
         throw Error(std::string("ReduceLROnPlateau: ") + e.what());
     }
     if (options_.verbose > 0)
-        std::cout << "\nEpoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to " << repr(new_lr) << ".\n";
+        std::cout << "\nEpoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to " << detail::python_float(new_lr) << ".\n";
     cooldown_counter_ = options_.cooldown;
     wait_ = 0;
 }

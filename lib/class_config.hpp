@@ -1,12 +1,14 @@
 // Internal: reading Keras' serialized objects, {"class_name": "L2", "config": {"l2": 0.01}}, for
-// the deserialize() functions of regularizers and constraints. `where` ("regularizers::deserialize")
-// starts every error message.
+// the deserialize() functions (regularizers, constraints, initializers, optimizers, schedules).
+// `where` ("regularizers::deserialize") starts every error message.
 #pragma once
 
 #include <kerasxx/error.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -44,5 +46,43 @@ inline double config_number(const ClassConfig& c, const char* key, double fallba
         throw Error(where + ": expected a number for '" + key + "', got " + c.args[key].dump());
     return c.args[key].get<double>();
 }
+
+// Typed reads of one object's arguments: an absent or null argument keeps the default already in
+// `out` (an optional becomes unset on null, as Keras' None); a value of the wrong type is a
+// kx::Error naming the argument and the class. Readers of more types derive from it.
+class ConfigReader {
+public:
+    ConfigReader(const ClassConfig& c, const char* where) : c_(c), where_(where) {}
+
+    void read(const char* key, double& out) const {
+        if (present(key)) out = checked(key, c_.args[key].is_number(), "a number").get<double>();
+    }
+    void read(const char* key, std::int64_t& out) const {
+        if (present(key)) out = checked(key, c_.args[key].is_number(), "an integer").get<std::int64_t>();
+    }
+    void read(const char* key, bool& out) const {
+        if (present(key)) out = checked(key, c_.args[key].is_boolean(), "a boolean").get<bool>();
+    }
+    void read(const char* key, std::string& out) const {
+        if (present(key)) out = checked(key, c_.args[key].is_string(), "a string").get<std::string>();
+    }
+    void read(const char* key, std::optional<double>& out) const {
+        if (!c_.args.contains(key)) return;
+        if (c_.args[key].is_null()) out.reset();
+        else out = checked(key, c_.args[key].is_number(), "a number or null").get<double>();
+    }
+
+protected:
+    bool present(const char* key) const { return c_.args.contains(key) && !c_.args[key].is_null(); }
+    const nlohmann::json& checked(const char* key, bool ok, const char* expected) const {
+        if (!ok)
+            throw Error(std::string(where_) + ": expected " + expected + " for '" + key + "' of " + c_.class_name +
+                        ", got " + c_.args[key].dump());
+        return c_.args[key];
+    }
+
+    const ClassConfig& c_;
+    const char* where_;
+};
 
 }  // namespace kx::detail

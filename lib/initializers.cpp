@@ -90,35 +90,19 @@ namespace {
 
 constexpr const char* where = "initializers::deserialize";
 
-// Typed reads of one initializer's config; an absent argument keeps its default.
-class ConfigReader {
+// The shared typed reads, plus the seed (Keras writes null for an unseeded initializer).
+class ConfigReader : public detail::ConfigReader {
 public:
-    explicit ConfigReader(const detail::ClassConfig& c) : c_(c) {}
+    explicit ConfigReader(const detail::ClassConfig& c) : detail::ConfigReader(c, where) {}
+    using detail::ConfigReader::read;
 
-    void read(const char* key, double& out) const {
-        if (c_.args.contains(key)) out = checked(key, c_.args[key].is_number(), "a number").get<double>();
-    }
-    void read(const char* key, std::string& out) const {
-        if (c_.args.contains(key)) out = checked(key, c_.args[key].is_string(), "a string").get<std::string>();
-    }
-    // Keras writes null for an unseeded initializer.
     void read(const char* key, initializers::Seed& out) const {
-        if (!c_.args.contains(key) || c_.args[key].is_null()) return;
+        if (!present(key)) return;
         const nlohmann::json& seed = c_.args[key];
         out = checked(key, seed.is_number_unsigned() || (seed.is_number_integer() && seed.get<std::int64_t>() >= 0),
                       "null or a non-negative integer")
                   .get<std::uint64_t>();
     }
-
-private:
-    const nlohmann::json& checked(const char* key, bool ok, const char* expected) const {
-        if (!ok)
-            throw Error(std::string(where) + ": expected " + expected + " for '" + key + "' of " + c_.class_name +
-                        ", got " + c_.args[key].dump());
-        return c_.args[key];
-    }
-
-    const detail::ClassConfig& c_;
 };
 
 struct Entry {

@@ -1,3 +1,5 @@
+#include "metrics/inputs.hpp"
+
 #include <kerasxx/error.hpp>
 #include <kerasxx/losses.hpp>
 #include <kerasxx/metrics.hpp>
@@ -12,7 +14,7 @@ namespace kx {
 
 namespace {
 
-std::string describe(const Metric& metric) { return metric.class_name() + " '" + metric.name() + "'"; }
+using metrics::detail::describe;
 
 // One weight per sample (stride 1), one for all (stride 0), or none (every weight 1).
 struct Weights {
@@ -33,12 +35,7 @@ Weights sample_weights(const Metric& metric, const Tensor& sample_weight, std::s
 // The batch size of two tensors compared element by element: the same shape, or shapes that
 // differ by a trailing 1 such as (B,) and (B, 1) (Keras' squeeze_or_expand_to_same_rank).
 std::size_t elementwise_batch(const Metric& metric, const Tensor& y_true, const Tensor& y_pred) {
-    Shape t = y_true.shape(), p = y_pred.shape();
-    if (t.size() == p.size() + 1 && t.back() == 1) t.pop_back();
-    else if (p.size() == t.size() + 1 && p.back() == 1) p.pop_back();
-    if (t != p)
-        throw Error(describe(metric) + ": y_true and y_pred must have the same shape, got y_true " +
-                    to_string(y_true.shape()) + " and y_pred " + to_string(y_pred.shape()));
+    const Shape p = metrics::detail::aligned_shape(metric, y_true, y_pred);
     if (p.empty()) throw Error(describe(metric) + ": expected y_true and y_pred with a batch dimension, got scalars");
     return p[0];
 }

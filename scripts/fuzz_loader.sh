@@ -14,16 +14,7 @@ build=build-fuzz
 
 packages=(clang libclang-rt-dev meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev
           libopenblas-dev nlohmann-json3-dev zlib1g-dev libfmt-dev libcpp-httplib-dev)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "installing: ${missing[*]}"
-    if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/install_packages.sh "${packages[@]}"
 
 if [[ ! -f $build/build.ninja ]]; then
     # Static library: libFuzzer's coverage counters and ASan see the whole loader in one binary.

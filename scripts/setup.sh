@@ -7,16 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(g++ meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev
           libopenblas-dev nlohmann-json3-dev catch2 zlib1g-dev libfmt-dev libcpp-httplib-dev dataset-fashion-mnist)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "installing: ${missing[*]}"
-    if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/install_packages.sh "${packages[@]}"
 
 if [[ ! -f build/build.ninja ]]; then
     meson setup build --buildtype=release "$@"

@@ -17,24 +17,15 @@ namespace {
 
 constexpr const char* where = "optimizers::deserialize";
 
-// Typed reads of one optimizer's config; an absent argument keeps its default.
-class ConfigReader {
+// The shared typed reads, plus the learning rate and the options kerasxx does not implement.
+class ConfigReader : public detail::ConfigReader {
 public:
-    explicit ConfigReader(const detail::ClassConfig& c) : c_(c) {}
+    explicit ConfigReader(const detail::ClassConfig& c) : detail::ConfigReader(c, where) {}
+    using detail::ConfigReader::read;
 
+    // Plain numbers must be numbers: null is no value for them (AdamW's weight_decay must be set).
     void read(const char* key, double& out) const {
         if (c_.args.contains(key)) out = checked(key, c_.args[key].is_number(), "a number").get<double>();
-    }
-    void read(const char* key, std::optional<double>& out) const {   // null: unset, as Keras' None
-        if (!c_.args.contains(key)) return;
-        if (c_.args[key].is_null()) out.reset();
-        else out = checked(key, c_.args[key].is_number(), "a number or null").get<double>();
-    }
-    void read(const char* key, bool& out) const {
-        if (c_.args.contains(key)) out = checked(key, c_.args[key].is_boolean(), "a boolean").get<bool>();
-    }
-    void read(const char* key, std::string& out) const {
-        if (c_.args.contains(key)) out = checked(key, c_.args[key].is_string(), "a string").get<std::string>();
     }
     // A number, or a serialized schedule ({"class_name": "ExponentialDecay", "config": {...}}).
     void read(const char* key, LearningRate& out) const {
@@ -52,16 +43,6 @@ public:
                         "': '" + key + "' is not supported, expected " + default_value.dump() + ", got " +
                         c_.args[key].dump());
     }
-
-private:
-    const nlohmann::json& checked(const char* key, bool ok, const char* expected) const {
-        if (!ok)
-            throw Error(std::string(where) + ": expected " + expected + " for '" + key + "' of " + c_.class_name +
-                        ", got " + c_.args[key].dump());
-        return c_.args[key];
-    }
-
-    const detail::ClassConfig& c_;
 };
 
 // The base optimizer's arguments, which every Options repeats (AdamW's weight_decay is a plain

@@ -33,30 +33,15 @@ namespace {
 
 constexpr const char* where = "schedules::deserialize";
 
-// Typed reads of one schedule's config; a null or absent optional argument keeps its default,
-// as Keras' constructors do with missing keyword arguments.
-class ConfigReader {
+// The shared typed reads (a null or absent argument keeps its default, as Keras' constructors do
+// with missing keyword arguments), plus required arguments and lists.
+class ConfigReader : public detail::ConfigReader {
 public:
-    explicit ConfigReader(const detail::ClassConfig& c) : c_(c) {}
+    explicit ConfigReader(const detail::ClassConfig& c) : detail::ConfigReader(c, where) {}
+    using detail::ConfigReader::read;
 
     void require(const char* key) const {
-        if (!c_.args.contains(key) || c_.args[key].is_null())
-            throw Error(std::string(where) + ": missing required argument '" + key + "' for " + c_.class_name);
-    }
-    void read(const char* key, double& out) const {
-        if (present(key)) out = checked(key, c_.args[key].is_number(), "a number").get<double>();
-    }
-    void read(const char* key, std::int64_t& out) const {
-        if (present(key)) out = checked(key, c_.args[key].is_number(), "an integer").get<std::int64_t>();
-    }
-    void read(const char* key, bool& out) const {
-        if (present(key)) out = checked(key, c_.args[key].is_boolean(), "a boolean").get<bool>();
-    }
-    void read(const char* key, std::string& out) const {
-        if (present(key)) out = checked(key, c_.args[key].is_string(), "a string").get<std::string>();
-    }
-    void read(const char* key, std::optional<double>& out) const {
-        if (present(key)) out = checked(key, c_.args[key].is_number(), "a number or null").get<double>();
+        if (!present(key)) throw Error(std::string(where) + ": missing required argument '" + key + "' for " + c_.class_name);
     }
     template <class T>
     void read(const char* key, std::vector<T>& out) const {
@@ -66,17 +51,6 @@ public:
         for (const auto& x : list) numbers = numbers && x.is_number();
         out = checked(key, numbers, "a list of numbers").template get<std::vector<T>>();
     }
-
-private:
-    bool present(const char* key) const { return c_.args.contains(key) && !c_.args[key].is_null(); }
-    const nlohmann::json& checked(const char* key, bool ok, const char* expected) const {
-        if (!ok)
-            throw Error(std::string(where) + ": expected " + expected + " for '" + key + "' of " + c_.class_name +
-                        ", got " + c_.args[key].dump());
-        return c_.args[key];
-    }
-
-    const detail::ClassConfig& c_;
 };
 
 using Factory = std::function<std::shared_ptr<LearningRateSchedule>(const detail::ClassConfig&)>;
