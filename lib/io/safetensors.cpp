@@ -195,7 +195,7 @@ nlohmann::json parse_header_json(std::string_view text, const std::string& sourc
     };
     try {
         return nlohmann::json::parse(text.begin(), text.end(), check);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {   // parse_error, or out_of_range for a number too large
         std::string reason = e.what();
         const auto bracket = reason.find("] ");
         if (reason.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) reason.erase(0, bracket + 2);

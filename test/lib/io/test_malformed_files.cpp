@@ -62,6 +62,8 @@ std::vector<MalformedFile> malformed_files() {
          "the header length is 9223372036854775808 bytes but only 2 bytes follow"},
         {"invalid JSON", file_with(R"({"a": {"dtype": )", 0),
          "the header is not valid JSON: parse error at line 1, column 17"},
+        {"a number too large for a double", file_with(R"({"__metadata__":{},"a":1e999})", 0),
+         "the header is not valid JSON: number overflow parsing '1e999'"},
         {"header not UTF-8", file_with("{\"\xc3\x28\":{}}", 0), "the header is not valid JSON: parse error"},
         {"header not an object", file_with("[1, 2]", 0), "the header must be a JSON object, got array"},
         {"tensor entry not an object", tensor_a("[0, 8]"),
