@@ -5,6 +5,8 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+# Test data: the CSV reader's tests read the small data sets Debian's scikit-learn package ships.
+bash scripts/install_packages.sh python3-sklearn || { echo "0 passed, 1 failed"; exit 1; }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
