@@ -32,6 +32,7 @@
 #include <kerasxx/callbacks/remote_monitor.hpp>
 #include <kerasxx/callbacks/terminate_on_nan.hpp>
 #include <kerasxx/constraints.hpp>
+#include <kerasxx/data/dataset.hpp>
 #include <kerasxx/datasets.hpp>
 #include <kerasxx/error.hpp>
 #include <kerasxx/initializers.hpp>

@@ -1,0 +1,56 @@
+#include "node.hpp"
+
+namespace kx::data {
+
+namespace {
+
+class SlicesNode final : public detail::Node {
+public:
+    explicit SlicesNode(Element tensors)
+        : tensors_(std::move(tensors)),
+          rows_(detail::leading_dimension(tensors_, "Dataset::from_tensor_slices")) {}
+
+    std::unique_ptr<detail::IteratorImpl> make_iterator() const override {
+        return std::make_unique<Iterator>(self<SlicesNode>());
+    }
+    std::int64_t cardinality() const override { return static_cast<std::int64_t>(rows_); }
+
+private:
+    class Iterator final : public detail::IteratorImpl {
+    public:
+        explicit Iterator(std::shared_ptr<const SlicesNode> node) : node_(std::move(node)) {}
+        std::optional<Element> next() override {
+            if (row_ == node_->rows_) return std::nullopt;
+            return detail::slice_element(node_->tensors_, row_++);
+        }
+
+    private:
+        std::shared_ptr<const SlicesNode> node_;
+        std::size_t row_ = 0;
+    };
+
+    Element tensors_;
+    std::size_t rows_;
+};
+
+}  // namespace
+
+Dataset Dataset::from_tensor_slices(const Element& tensors) {
+    return Dataset(std::make_shared<SlicesNode>(tensors));
+}
+
+Dataset Dataset::from_tensor_slices(std::vector<Tensor> tensors) {
+    std::vector<Element> items(tensors.begin(), tensors.end());
+    return from_tensor_slices(Element::tuple(std::move(items)));
+}
+
+Dataset Dataset::from_tensor_slices(std::initializer_list<Tensor> tensors) {
+    return from_tensor_slices(std::vector<Tensor>(tensors));
+}
+
+Dataset Dataset::from_tensor_slices(std::map<std::string, Tensor> tensors) {
+    std::vector<std::pair<std::string, Element>> items(tensors.begin(), tensors.end());
+    return from_tensor_slices(Element::dict(std::move(items)));
+}
+
+}  // namespace kx::data
