@@ -4,6 +4,8 @@
 // test images in batches of 1024 (the best pass, in samples/s). Prints one JSON line.
 //
 //   mlp_predict            (run it through bench/compare.sh predict for the ratio against PyTorch)
+#include "mlp_model.hpp"
+
 #include <kerasxx/kerasxx.hpp>
 
 #include <algorithm>
@@ -28,13 +30,7 @@ int main() {
     kx::utils::set_random_seed(0);
     const kx::Tensor x = kx::datasets::fashion_mnist::load_data().test.x / 255.0f;
     const std::size_t n = x.shape()[0];
-    kx::Sequential model({
-        kx::layers::Input({28, 28}),
-        kx::layers::Flatten(),
-        kx::layers::Dense(256, "relu"),
-        kx::layers::Dense(128, "relu"),
-        kx::layers::Dense(10),
-    });
+    kx::Sequential model = mlp_model();
 
     std::vector<kx::Tensor> samples;   // sliced up front: the timing covers predict only, as in the peer
     for (std::size_t i = 0; i < 2000; ++i) samples.push_back(kx::ops::slice(x, 0, i % n, i % n + 1));

@@ -5,6 +5,7 @@
 //
 //   mlp_train [--epochs N]     (run it through bench/compare.sh mlp for the ratio against PyTorch)
 #include "epoch_timer.hpp"
+#include "mlp_model.hpp"
 
 #include <kerasxx/kerasxx.hpp>
 
@@ -13,13 +14,7 @@
 
 namespace {
 kx::Sequential make_model() {
-    kx::Sequential model({
-        kx::layers::Input({28, 28}),
-        kx::layers::Flatten(),
-        kx::layers::Dense(256, "relu"),
-        kx::layers::Dense(128, "relu"),
-        kx::layers::Dense(10),
-    });
+    kx::Sequential model = mlp_model();
     model.compile({.optimizer = kx::optimizers::Adam(1e-3),
                    .loss = kx::losses::SparseCategoricalCrossentropy({.from_logits = true}),
                    .metrics = {"accuracy"}});
