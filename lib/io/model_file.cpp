@@ -1,6 +1,5 @@
 #include "io/model_file.hpp"
 
-#include "io/atomic_file.hpp"
 #include "io/model_config.hpp"
 #include "weight_budget.hpp"
 
@@ -21,8 +20,6 @@ namespace {
 
 constexpr int format_version = 1;
 constexpr const char* format_name = "kerasxx";
-// A model file is read whole; this bounds what a (hostile) path can make us allocate.
-constexpr std::size_t max_file_bytes = std::size_t(1) << 36;
 
 struct NamedVariable {
     std::string key;
@@ -161,7 +158,11 @@ void restore_model_state(Model& model, const SafetensorsFile& file, bool optimiz
 }
 
 std::shared_ptr<Model> load_model_from_bytes(std::span<const std::byte> bytes, const std::string& source, bool compile) {
-    const SafetensorsFile file = decode_safetensors(bytes, source);
+    return load_model_from_file(decode_safetensors(bytes, source), compile);
+}
+
+std::shared_ptr<Model> load_model_from_file(const SafetensorsFile& file, bool compile) {
+    const std::string& source = file.source;
     if (!file.metadata.count("format") || file.metadata.at("format") != format_name)
         throw Error(source + ": not a kerasxx model file (its __metadata__ has no \"format\": \"kerasxx\")");
     const std::string& version = file.meta("format_version");
@@ -215,8 +216,8 @@ void Model::load_weights(const std::string& path) {
 namespace models {
 
 std::shared_ptr<Model> load_model(const std::string& path, bool compile) {
-    const std::vector<std::byte> bytes = io::read_file(path, io::max_file_bytes);
-    return io::load_model_from_bytes(bytes, path, compile);
+    // read_safetensors reads each tensor straight into its buffer: the file is never held twice.
+    return io::load_model_from_file(io::read_safetensors(path), compile);
 }
 
 }  // namespace models

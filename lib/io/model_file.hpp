@@ -41,7 +41,8 @@ void write_model_file(const Model& model, const std::string& path, FileContent c
 // checking every name, dtype and shape: on a mismatch nothing changes.
 void restore_model_state(Model& model, const SafetensorsFile& file, bool optimizer_state);
 
-// A model file image to a new model (the fuzzer feeds it directly).
+// A read model file to a new model, and the same from a file image (the fuzzer feeds it directly).
+std::shared_ptr<Model> load_model_from_file(const SafetensorsFile& file, bool compile = true);
 std::shared_ptr<Model> load_model_from_bytes(std::span<const std::byte> bytes, const std::string& source,
                                              bool compile = true);
 
