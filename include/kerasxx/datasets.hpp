@@ -5,6 +5,8 @@
 //   kx::Tensor y = train.y;            // (60000,) class ids 0..9
 //   std::cout << kx::datasets::fashion_mnist::class_names[static_cast<int>(y.at({0}))];  // Ankle boot
 //
+//   auto digits = kx::datasets::mnist::load_data();   // the same layout, from /usr/share/datasets/mnist
+//
 //   kx::Tensor t = kx::datasets::read_idx("t10k-labels-idx1-ubyte.gz");   // any IDX file, gzipped or not
 //
 //   auto table = kx::datasets::read_csv("penguins.csv", {.columns = {"bill_length_mm", "species"}});
@@ -122,5 +124,16 @@ inline constexpr std::array<std::string_view, 10> class_names = {
     "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
 }  // namespace fashion_mnist
+
+namespace mnist {
+
+// LeCun, Cortes and Burges's handwritten digits: 60,000 training and 10,000 test grayscale 28x28
+// images, labels 0..9; the same four file names and checks as fashion_mnist. Read from `directory`,
+// else from $KERASXX_MNIST_DIR, else from /usr/share/datasets/mnist. No Debian package ships MNIST:
+// copy train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and
+// t10k-labels-idx1-ubyte.gz there (or unpacked, without .gz).
+TrainTestSplit load_data(const std::string& directory = "");
+
+}  // namespace mnist
 
 }  // namespace kx::datasets

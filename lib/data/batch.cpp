@@ -13,7 +13,7 @@ public:
         : input_(std::move(input)), batch_size_(batch_size), drop_remainder_(drop_remainder) {}
 
     std::unique_ptr<detail::IteratorImpl> make_iterator() const override {
-        return std::make_unique<Iterator>(input_->make_iterator(), batch_size_, drop_remainder_);
+        return std::make_unique<Iterator>(input_->make_iterator(), input_->row_source(), batch_size_, drop_remainder_);
     }
     std::int64_t cardinality() const override {
         const std::int64_t n = input_->cardinality();
@@ -21,13 +21,26 @@ public:
         const auto b = static_cast<std::int64_t>(batch_size_);
         return drop_remainder_ ? n / b : (n + b - 1) / b;
     }
+    // A new axis 0 of batch_size, or unknown when a smaller last batch may come (tf.data's rule).
+    std::optional<ElementSpec> element_spec() const override {
+        auto spec = input_->element_spec();
+        if (!spec) return std::nullopt;
+        const std::int64_t rows = drop_remainder_ ? static_cast<std::int64_t>(batch_size_) : unknown_dim;
+        auto prepend = [rows](const std::vector<std::int64_t>& shape) {
+            std::vector<std::int64_t> out{rows};
+            out.insert(out.end(), shape.begin(), shape.end());
+            return out;
+        };
+        return detail::transform_shapes(*spec, prepend);
+    }
 
 private:
     class Iterator final : public detail::IteratorImpl {
     public:
-        Iterator(std::unique_ptr<IteratorImpl> input, std::size_t batch_size, bool drop_remainder)
-            : input_(std::move(input)), batch_size_(batch_size), drop_remainder_(drop_remainder) {}
+        Iterator(std::unique_ptr<IteratorImpl> input, const Element* source, std::size_t batch_size, bool drop_remainder)
+            : input_(std::move(input)), source_(source), batch_size_(batch_size), drop_remainder_(drop_remainder) {}
         std::optional<Element> next() override {
+            if (source_) return next_from_rows();
             std::vector<Element> rows;
             rows.reserve(batch_size_);
             while (rows.size() < batch_size_) {
@@ -40,7 +53,21 @@ private:
         }
 
     private:
+        // The same batch, copied straight from the source's rows.
+        std::optional<Element> next_from_rows() {
+            std::vector<std::size_t> rows;
+            rows.reserve(batch_size_);
+            while (rows.size() < batch_size_) {
+                auto row = input_->next_row();
+                if (!row) break;
+                rows.push_back(*row);
+            }
+            if (rows.empty() || (drop_remainder_ && rows.size() < batch_size_)) return std::nullopt;
+            return detail::gather_rows(*source_, rows);
+        }
+
         std::unique_ptr<IteratorImpl> input_;
+        const Element* source_;   // the input's row source, or null: stack elements
         std::size_t batch_size_;
         bool drop_remainder_;
     };
@@ -61,6 +88,17 @@ public:
     std::int64_t cardinality() const override {
         const std::int64_t n = input_->cardinality();
         return n == 0 || n == infinite_cardinality ? n : unknown_cardinality;
+    }
+    std::optional<ElementSpec> element_spec() const override {
+        auto spec = input_->element_spec();
+        if (!spec) return std::nullopt;
+        bool scalar = false;   // a scalar cannot be unbatched: the iterator reports it when it gets there
+        auto drop_first = [&scalar](const std::vector<std::int64_t>& shape) {
+            scalar = scalar || shape.empty();
+            return shape.empty() ? shape : std::vector<std::int64_t>(shape.begin() + 1, shape.end());
+        };
+        auto out = detail::transform_shapes(*spec, drop_first);
+        return scalar ? std::nullopt : std::optional<ElementSpec>(std::move(out));
     }
 
 private:

@@ -1,4 +1,5 @@
-// cache: the first complete run is recorded in memory and replayed by every later run.
+// cache: the first complete run is recorded in memory and replayed by every later run (the file
+// variant is in cache_file.cpp).
 #include "node.hpp"
 
 #include <mutex>
@@ -65,6 +66,7 @@ public:
         return std::make_unique<RecordIterator>(input_->make_iterator(), state_);
     }
     std::int64_t cardinality() const override { return input_->cardinality(); }
+    std::optional<ElementSpec> element_spec() const override { return input_->element_spec(); }
 
 private:
     std::shared_ptr<const Node> input_;
@@ -73,6 +75,9 @@ private:
 
 }  // namespace
 
-Dataset Dataset::cache() const { return Dataset(std::make_shared<CacheNode>(node_)); }
+Dataset Dataset::cache(const std::string& filename) const {
+    if (filename.empty()) return Dataset(std::make_shared<CacheNode>(node_));
+    return Dataset(detail::file_cache_node(node_, filename));
+}
 
 }  // namespace kx::data

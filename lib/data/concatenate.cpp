@@ -21,6 +21,14 @@ public:
         if (a == unknown_cardinality || b == unknown_cardinality) return unknown_cardinality;
         return a + b;
     }
+    // Dimensions that differ between the two become unknown; differing structures are reported by
+    // the iterator when the second dataset's elements arrive.
+    std::optional<ElementSpec> element_spec() const override {
+        auto a = first_->element_spec();
+        auto b = second_->element_spec();
+        if (!a || !b || !a->compatible_structure(*b)) return std::nullopt;
+        return a->merge(*b);
+    }
 
 private:
     // Structures are checked as elements flow: a map fn's output structure is only known by running it.

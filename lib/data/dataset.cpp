@@ -7,6 +7,8 @@ Dataset::Dataset(std::shared_ptr<const detail::Node> node) : node_(std::move(nod
 
 std::int64_t Dataset::cardinality() const { return node_->cardinality(); }
 
+std::optional<ElementSpec> Dataset::element_spec() const { return node_->element_spec(); }
+
 Dataset::Iterator Dataset::begin() const { return Iterator(node_->make_iterator()); }
 
 Dataset::Iterator::Iterator(std::unique_ptr<detail::IteratorImpl> impl) : impl_(std::move(impl)) {

@@ -19,6 +19,7 @@ public:
         const std::int64_t n = input_->cardinality();
         return n == 0 ? 0 : unknown_cardinality;
     }
+    std::optional<ElementSpec> element_spec() const override { return input_->element_spec(); }
 
 private:
     class Iterator final : public detail::IteratorImpl {

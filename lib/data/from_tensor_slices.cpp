@@ -14,6 +14,13 @@ public:
         return std::make_unique<Iterator>(self<SlicesNode>());
     }
     std::int64_t cardinality() const override { return static_cast<std::int64_t>(rows_); }
+    std::optional<ElementSpec> element_spec() const override {
+        auto row_shape = [](const std::vector<std::int64_t>& shape) {
+            return std::vector<std::int64_t>(shape.begin() + 1, shape.end());   // rank >= 1: checked above
+        };
+        return detail::transform_shapes(ElementSpec::of(tensors_), row_shape);
+    }
+    const Element* row_source() const override { return &tensors_; }
 
 private:
     class Iterator final : public detail::IteratorImpl {
@@ -22,6 +29,10 @@ private:
         std::optional<Element> next() override {
             if (row_ == node_->rows_) return std::nullopt;
             return detail::slice_element(node_->tensors_, row_++);
+        }
+        std::optional<std::size_t> next_row() override {
+            if (row_ == node_->rows_) return std::nullopt;
+            return row_++;
         }
 
     private:

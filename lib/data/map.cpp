@@ -9,6 +9,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace kx::data {
 
@@ -48,7 +49,13 @@ public:
 
     std::optional<Element> next() override {
         while (!input_done_ && window_.size() < window_size_) {
-            auto e = input_->next();
+            std::optional<Element> e;
+            try {
+                e = input_->next();
+            } catch (...) {
+                // Thrown after the elements already in flight, as a sequential map would.
+                input_error_ = std::current_exception();
+            }
             if (!e) {
                 input_done_ = true;
                 break;
@@ -61,7 +68,10 @@ public:
             }
             task_ready_.notify_one();
         }
-        if (window_.empty()) return std::nullopt;
+        if (window_.empty()) {
+            if (input_error_) std::rethrow_exception(std::exchange(input_error_, nullptr));
+            return std::nullopt;
+        }
         std::shared_ptr<Slot> slot = std::move(window_.front());
         window_.pop_front();
         std::unique_lock lock(mutex_);
@@ -112,6 +122,7 @@ private:
     const MapFn& fn_;
     std::size_t window_size_;   // elements in flight: enough to keep every worker busy
     bool input_done_ = false;
+    std::exception_ptr input_error_;   // thrown by the input: rethrown once the window is drained
     std::deque<std::shared_ptr<Slot>> window_;   // consumer thread only
     std::mutex mutex_;
     std::condition_variable task_ready_;

@@ -96,6 +96,7 @@ public:
         return std::make_unique<PrefetchIterator>(input_->make_iterator(), buffer_size_);
     }
     std::int64_t cardinality() const override { return input_->cardinality(); }
+    std::optional<ElementSpec> element_spec() const override { return input_->element_spec(); }
 
 private:
     std::shared_ptr<const Node> input_;

@@ -19,6 +19,8 @@ public:
         if (n < 0) return n;
         return count_ * n;
     }
+    std::optional<ElementSpec> element_spec() const override { return input_->element_spec(); }
+    const Element* row_source() const override { return input_->row_source(); }
 
 private:
     class Iterator final : public detail::IteratorImpl {
@@ -26,11 +28,16 @@ private:
         Iterator(std::shared_ptr<const Node> input, std::int64_t count) : input_(std::move(input)), left_(count) {
             if (left_ != 0) current_ = input_->make_iterator();
         }
-        std::optional<Element> next() override {
+        std::optional<Element> next() override { return repeat([this] { return current_->next(); }); }
+        std::optional<std::size_t> next_row() override { return repeat([this] { return current_->next_row(); }); }
+
+    private:
+        template <class Pull>
+        auto repeat(Pull pull) -> decltype(pull()) {
             while (current_) {
-                if (auto e = current_->next()) {
+                if (auto item = pull()) {
                     produced_ = true;
-                    return e;
+                    return item;
                 }
                 if (left_ > 0) --left_;
                 // An empty input would loop forever under repeat(-1): end instead, as tf.data does.
@@ -40,7 +47,6 @@ private:
             return std::nullopt;
         }
 
-    private:
         std::shared_ptr<const Node> input_;
         std::int64_t left_;   // iterations still to start, counting the current one; negative: forever
         std::unique_ptr<IteratorImpl> current_;

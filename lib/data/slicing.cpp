@@ -74,6 +74,20 @@ Element slice_element(const Element& element, std::size_t index) {
     return rebuild(element, make_leaf);
 }
 
+Element gather_rows(const Element& tensors, const std::vector<std::size_t>& rows) {
+    // [rows.size(), *x.shape[1:]], row i a copy of x[rows[i]]
+    auto make_leaf = [&rows](const Tensor& x) {
+        Shape shape = x.shape();
+        const std::size_t row_size = x.size() / shape[0];
+        shape[0] = rows.size();
+        Tensor out = Tensor::empty(shape);
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            std::copy_n(x.data() + rows[i] * row_size, row_size, out.data() + i * row_size);
+        return out;
+    };
+    return rebuild(tensors, make_leaf);
+}
+
 Element stack_elements(const std::vector<Element>& elements, const std::string& where) {
     const Element& first = elements.front();
     for (std::size_t i = 1; i < elements.size(); ++i)

@@ -29,6 +29,18 @@ public:
         }
         return shortest;
     }
+    std::optional<ElementSpec> element_spec() const override {
+        std::vector<ElementSpec> specs;
+        for (const auto& input : inputs_) {
+            auto spec = input->element_spec();
+            if (!spec) return std::nullopt;
+            specs.push_back(std::move(*spec));
+        }
+        if (keys_.empty()) return ElementSpec::tuple(std::move(specs));
+        std::vector<std::pair<std::string, ElementSpec>> named;
+        for (std::size_t i = 0; i < specs.size(); ++i) named.emplace_back(keys_[i], std::move(specs[i]));
+        return ElementSpec::dict(std::move(named));
+    }
 
 private:
     class Iterator final : public detail::IteratorImpl {
