@@ -75,7 +75,8 @@ void BackupAndRestore::on_train_begin(Logs&) {
         throw Error(file.source + ": BackupAndRestore's backup is " + std::to_string(steps_done) + " batches into an epoch, this fit has " +
                     std::to_string(state->steps) + " batches per epoch; delete the backup to start over");
     std::vector<std::size_t> restored(state->order.size());
-    std::memcpy(restored.data(), order.data.data(), order.data.size());
+    if (!restored.empty())   // a Dataset fit keeps no order: memcpy may not take its null pointers
+        std::memcpy(restored.data(), order.data.data(), order.data.size());
     for (std::size_t i : restored)
         if (i >= restored.size()) throw Error(file.source + ": BackupAndRestore's sample order holds index " + std::to_string(i) + ", out of range");
     const io::TensorRecord& layer_states = file.tensor(layer_random_key);

@@ -21,6 +21,30 @@
 //   model.fit(x, {{"class", labels}, {"score", scores}}, {.epochs = 5});
 //   kx::Tensors both = model.predict_outputs(x);
 //
+// A kx::data::Dataset feeds fit/evaluate/predict as a tf.data.Dataset feeds Keras: it yields batches
+// (batch it yourself; batch_size must then stay unset) of (x, y) or (x, y, sample_weight) tuples, x
+// and y each a tensor, a tuple by input/output position or a dict by name; predict takes x or (x,):
+//
+//   auto train = kx::data::Dataset::from_tensor_slices({x, labels})
+//                    .shuffle(60000, {.seed = 1}).batch(128)
+//                    .map([](const kx::data::Element& b) {
+//                             return kx::data::Element::tuple({b[0].tensor() / 255.0f, b[1]});
+//                         }, 2)
+//                    .prefetch(2);
+//   model.fit(train, {.epochs = 5, .validation_data = val_dataset});
+//   model.fit(train.repeat(), {.epochs = 5, .steps_per_epoch = 100});   // one iterator for all epochs
+//   model.evaluate(test_dataset);
+//
+// Each epoch is one iteration of the dataset (a new begin()), unless steps_per_epoch is given: then
+// the epochs continue one iterator, as Keras does, and an iterator that runs out ends training after
+// that epoch (with a warning). An infinite dataset needs steps_per_epoch (validation_steps for
+// validation_data, steps for evaluate/predict). Options that slice or weight arrays (batch_size,
+// validation_split, sample_weight, validation_batch_size) are errors with a Dataset, as in Keras;
+// shuffle is ignored (shuffle the dataset). A fit resumed by BackupAndRestore in the middle of an
+// epoch starts the dataset's iterations again and skips the batches already trained on: exact for a
+// deterministic pipeline rebuilt the same way (seeded shuffles), since the skipped iterations replay
+// every reshuffle.
+//
 // Options mirror Keras' keyword arguments; their fields are in a fixed order, so designated
 // initializers must follow it (C++ requires that). Labels are float tensors: class ids for the
 // sparse losses, one-hot rows or targets otherwise.
@@ -28,6 +52,7 @@
 
 #include <kerasxx/callbacks/callback.hpp>
 #include <kerasxx/callbacks/history.hpp>
+#include <kerasxx/data/dataset.hpp>
 #include <kerasxx/layer.hpp>
 #include <kerasxx/losses.hpp>
 #include <kerasxx/metrics.hpp>
@@ -46,7 +71,8 @@ namespace kx {
 
 namespace detail {
 struct FitState;
-}
+class BatchSource;
+}  // namespace detail
 
 // A metric given to compile(): a Keras identifier ("accuracy", "mae", ...) or an object.
 // Identifiers are resolved against the loss on the first batch, as Keras does for "accuracy".
@@ -124,14 +150,23 @@ struct Arrays {
     std::map<std::string, Tensor> named;
 };
 
+// fit's validation_data: arrays ({x, y} or {x, y, sample_weight}) or a Dataset of (x, y[, sample_weight]).
 struct ValidationData {
+    ValidationData() = default;
+    ValidationData(Arrays x, Arrays y, Tensor sample_weight = {})   // NOLINT: implicit, so {x, y} reads like Keras
+        : x(std::move(x)), y(std::move(y)), sample_weight(std::move(sample_weight)) {}
+    ValidationData(data::Dataset dataset) : dataset(std::move(dataset)) {}   // NOLINT
+
+    bool empty() const { return x.empty() && !dataset; }
+
     Arrays x = {}, y = {};
     Tensor sample_weight = {};
+    std::optional<data::Dataset> dataset = std::nullopt;
 };
 
 struct FitOptions {
     int epochs = 1;
-    int batch_size = 32;
+    std::optional<int> batch_size = std::nullopt;   // arrays: 32 when unset; a Dataset is batched already
     int verbose = 1;                        // 0 silent, 1 progress bar, 2 one line per epoch
     float validation_split = 0.0f;          // the last fraction of x/y, taken before shuffling
     ValidationData validation_data = {};       // used instead of validation_split when x is given
@@ -140,13 +175,14 @@ struct FitOptions {
     std::map<int, float> class_weight = {};    // class id -> loss weight (single-output models)
     Tensor sample_weight = {};              // (samples,), applied to every output's loss
     int initial_epoch = 0;
-    int steps_per_epoch = 0;                // 0: one pass over the data
+    int steps_per_epoch = 0;                // 0: one pass over the data (a Dataset: see above)
     int validation_batch_size = 0;          // 0: batch_size
+    int validation_steps = 0;               // 0: all the validation data; each validation starts it again
     std::vector<CallbackHandle> callbacks = {};
 };
 
 struct EvaluateOptions {
-    int batch_size = 32;
+    std::optional<int> batch_size = std::nullopt;   // arrays: 32 when unset
     int verbose = 1;
     Tensor sample_weight = {};
     int steps = 0;                          // 0: all the data
@@ -154,7 +190,7 @@ struct EvaluateOptions {
 };
 
 struct PredictOptions {
-    int batch_size = 32;
+    std::optional<int> batch_size = std::nullopt;   // arrays: 32 when unset
     int verbose = 0;
     int steps = 0;
     std::vector<CallbackHandle> callbacks = {};
@@ -182,6 +218,10 @@ public:
     Logs evaluate(const Arrays& x, const Arrays& y, EvaluateOptions options = {});
     Tensor predict(const Arrays& x, PredictOptions options = {});            // one-output models
     Tensors predict_outputs(const Arrays& x, PredictOptions options = {});   // every output, in order
+    History fit(const data::Dataset& dataset, FitOptions options = {});
+    Logs evaluate(const data::Dataset& dataset, EvaluateOptions options = {});
+    Tensor predict(const data::Dataset& dataset, PredictOptions options = {});
+    Tensors predict_outputs(const data::Dataset& dataset, PredictOptions options = {});
 
     Logs train_on_batch(const Arrays& x, const Arrays& y, const Tensor& sample_weight = Tensor());
     Logs test_on_batch(const Arrays& x, const Arrays& y, const Tensor& sample_weight = Tensor());
@@ -263,6 +303,12 @@ private:
     void resolve_outputs(const std::vector<std::string>& names);
     Tensors to_inputs(const Arrays& x, const std::string& where) const;
     Tensors to_targets(const Arrays& y, const std::string& where) const;
+    // fit's one loop over epochs, batches and callbacks, whatever the batches come from.
+    History run_fit(detail::BatchSource& train, int steps, detail::FitState& state, const FitOptions& options,
+                    const std::string& where);
+    // A dataset element as one batch in the model's order: (x, y[, sample_weight]) when `y` is given,
+    // else x or (x, ...) for predict.
+    void unpack(const data::Element& element, const std::string& where, Tensors& x, Tensors* y, Tensor* sample_weight) const;
 };
 
 }  // namespace kx
