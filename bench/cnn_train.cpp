@@ -3,7 +3,7 @@
 // prints one JSON line with samples/s — the protocol of ../shared/peers/torch_cnn.py --model example:
 // 10 warm-up batches on a throw-away model, then 100 timed batches on a fresh model.
 //
-//   cnn_train      (run it through bench/compare.sh cnn for the ratio against PyTorch)
+//   cnn_train      (bench/run.sh cnn_train runs it beside the peers)
 #include "epoch_timer.hpp"
 
 #include <kerasxx/kerasxx.hpp>
@@ -33,7 +33,7 @@ int main() {
     constexpr int batch = 128, warmup_batches = 10, timed_batches = 100;
     kx::utils::set_random_seed(0);
     auto [train, test] = kx::datasets::fashion_mnist::load_data();
-    const kx::Tensor x = train.x / 255.0f;
+    kx::Tensor& x = train.x /= 255.0f;   // in place: one copy of the data set in memory
 
     kx::Sequential warmup = make_model();
     warmup.fit(x, train.y, {.batch_size = batch, .verbose = 0, .steps_per_epoch = warmup_batches});

@@ -3,7 +3,7 @@
 // timed one by one (median and p99 latency in µs), and batched inference as 5 passes over the 10k
 // test images in batches of 1024 (the best pass, in samples/s). Prints one JSON line.
 //
-//   mlp_predict            (run it through bench/compare.sh predict for the ratio against PyTorch)
+//   mlp_predict            (bench/run.sh mlp_predict_b1 mlp_predict_b1024 runs it beside the peers)
 #include "mlp_model.hpp"
 
 #include <kerasxx/kerasxx.hpp>
@@ -28,7 +28,8 @@ double percentile(std::vector<double> values, double p) {
 
 int main() {
     kx::utils::set_random_seed(0);
-    const kx::Tensor x = kx::datasets::fashion_mnist::load_data().test.x / 255.0f;
+    kx::Tensor x = kx::datasets::fashion_mnist::load_data().test.x;
+    x /= 255.0f;
     const std::size_t n = x.shape()[0];
     kx::Sequential model = mlp_model();
 

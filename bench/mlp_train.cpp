@@ -3,7 +3,7 @@
 // ../shared/peers/torch_mlp.py: 20 warm-up batches on a throw-away model, then a fresh model, and
 // throughput = 60000 / wall time of epoch 1 (shuffle and batch gathering included).
 //
-//   mlp_train [--epochs N]     (run it through bench/compare.sh mlp for the ratio against PyTorch)
+//   mlp_train [--epochs N]     (bench/run.sh mlp_train runs it beside the peers)
 #include "epoch_timer.hpp"
 #include "mlp_model.hpp"
 
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     const int epochs = argc > 2 && std::string(argv[1]) == "--epochs" ? std::stoi(argv[2]) : 1;
     kx::utils::set_random_seed(0);
     auto [train, test] = kx::datasets::fashion_mnist::load_data();
-    const kx::Tensor x = train.x / 255.0f;
+    kx::Tensor& x = train.x /= 255.0f;   // in place: one copy of the data set in memory
 
     kx::Sequential warmup = make_model();
     warmup.fit(kx::ops::slice(x, 0, 0, 20 * 128), kx::ops::slice(train.y, 0, 0, 20 * 128), {.batch_size = 128, .verbose = 0});
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     kx::Sequential model = make_model();
     auto timer = std::make_shared<EpochTimer>();
     model.fit(x, train.y, {.epochs = epochs, .batch_size = 128, .verbose = 0, .callbacks = {timer}});
-    const double accuracy = model.evaluate(test.x / 255.0f, test.y, {.batch_size = 1000, .verbose = 0}).at("accuracy");
+    const double accuracy = model.evaluate(test.x /= 255.0f, test.y, {.batch_size = 1000, .verbose = 0}).at("accuracy");
 
     std::string epoch_s;
     for (double s : timer->seconds) epoch_s += (epoch_s.empty() ? "" : ", ") + std::to_string(s);

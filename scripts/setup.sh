@@ -5,9 +5,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(g++ meson ninja-build pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev
-          libopenblas-dev nlohmann-json3-dev catch2 zlib1g-dev libfmt-dev libcpp-httplib-dev dataset-fashion-mnist)
-scripts/install_packages.sh "${packages[@]}"
+source scripts/build_packages.sh
+scripts/install_packages.sh "${build_packages[@]}"
 
 if [[ ! -f build/build.ninja ]]; then
     meson setup build --buildtype=release "$@"
