@@ -118,4 +118,17 @@ inline Tensor operator+(float a, const Tensor& b) { return ops::add(Tensor::scal
 inline Tensor operator-(float a, const Tensor& b) { return ops::subtract(Tensor::scalar(a), b); }
 inline Tensor operator*(float a, const Tensor& b) { return ops::multiply(Tensor::scalar(a), b); }
 inline Tensor operator/(float a, const Tensor& b) { return ops::divide(Tensor::scalar(a), b); }
+
+// In place, for preparing data: `train.x /= 255.0f` rescales x's own buffer, where
+// `x = train.x / 255.0f` holds two copies of a data set at once. b broadcasts to a's shape. Not
+// recorded for autograd, so a tensor that requires a gradient is an error; tensors sharing a's
+// storage (copies of the handle, reshaped views) see the change, as in numpy and PyTorch.
+Tensor& operator+=(Tensor& a, const Tensor& b);
+Tensor& operator-=(Tensor& a, const Tensor& b);
+Tensor& operator*=(Tensor& a, const Tensor& b);
+Tensor& operator/=(Tensor& a, const Tensor& b);
+inline Tensor& operator+=(Tensor& a, float b) { return a += Tensor::scalar(b); }
+inline Tensor& operator-=(Tensor& a, float b) { return a -= Tensor::scalar(b); }
+inline Tensor& operator*=(Tensor& a, float b) { return a *= Tensor::scalar(b); }
+inline Tensor& operator/=(Tensor& a, float b) { return a /= Tensor::scalar(b); }
 }  // namespace kx

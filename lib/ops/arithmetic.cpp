@@ -3,7 +3,10 @@
 #include "ops/broadcast.hpp"
 #include "tape.hpp"
 
+#include <kerasxx/error.hpp>
 #include <kerasxx/ops.hpp>
+
+#include <string>
 
 namespace kx::ops {
 
@@ -75,3 +78,28 @@ Tensor negative(const Tensor& x) {
 }
 
 }  // namespace kx::ops
+
+namespace kx {
+
+namespace {
+// a = f(a, b) elementwise, b broadcast to a's shape.
+template <class F>
+Tensor& in_place(const char* op, Tensor& a, const Tensor& b, F f) {
+    if (!a.defined() || !b.defined()) throw Error(std::string(op) + ": expected defined tensors");
+    if (a.requires_grad())
+        throw Error(std::string(op) + ": a tensor that requires a gradient cannot change in place (its backward "
+                    "pass reads its value); use the operator without '='");
+    if (a.shape() != b.shape() && detail::broadcast_shapes(a.shape(), b.shape(), op) != a.shape())
+        throw Error(std::string(op) + ": the result must keep the shape " + to_string(a.shape()) + ", but " +
+                    to_string(b.shape()) + " broadcasts it to " + to_string(detail::broadcast_shapes(a.shape(), b.shape(), op)));
+    detail::broadcast_apply(a, a, b, [f](float& o, float x, float z) { o = f(x, z); });
+    return a;
+}
+}  // namespace
+
+Tensor& operator+=(Tensor& a, const Tensor& b) { return in_place("operator+=", a, b, [](float x, float z) { return x + z; }); }
+Tensor& operator-=(Tensor& a, const Tensor& b) { return in_place("operator-=", a, b, [](float x, float z) { return x - z; }); }
+Tensor& operator*=(Tensor& a, const Tensor& b) { return in_place("operator*=", a, b, [](float x, float z) { return x * z; }); }
+Tensor& operator/=(Tensor& a, const Tensor& b) { return in_place("operator/=", a, b, [](float x, float z) { return x / z; }); }
+
+}  // namespace kx

@@ -108,3 +108,25 @@ TEST_CASE("an operand used twice receives both gradients", "[ops][arithmetic]") 
     kx::backward(kx::ops::sum(x / x));   // x / x = 1: d/dx = 1/x - x/x^2 = 0
     require_values(x.grad(), {3}, {0, 0, 0});
 }
+
+TEST_CASE("compound assignment changes a tensor's own buffer, broadcasting the right side", "[ops][arithmetic]") {
+    Tensor x({2, 2}, {255.0f, 51.0f, 0.0f, 102.0f});
+    const float* buffer = x.data();
+    const Tensor alias = x;   // a copy of the handle shares the buffer, as in PyTorch
+    x /= 255.0f;
+    CHECK(x.data() == buffer);
+    require_values(alias, {2, 2}, {1.0f, 0.2f, 0.0f, 0.4f});
+    x += Tensor({2}, {1.0f, 2.0f});
+    x *= 2.0f;
+    x -= Tensor({2, 1}, {1.0f, 0.0f});
+    require_values(x, {2, 2}, {3.0f, 3.4f, 2.0f, 4.8f});
+}
+
+TEST_CASE("compound assignment refuses a shape change and tensors that need a gradient", "[ops][arithmetic]") {
+    Tensor x({2}, {1.0f, 2.0f});
+    REQUIRE_THROWS_WITH(x += Tensor({3, 2}), Contains("operator+=") && Contains("keep the shape (2,)") && Contains("(3, 2)"));
+    require_values(x, {2}, {1.0f, 2.0f});
+    Tensor w = kx::Variable("w", Tensor({2}, {1.0f, 2.0f}));
+    REQUIRE_THROWS_WITH(w *= 2.0f, Contains("operator*=") && Contains("requires a gradient"));
+    require_values(w, {2}, {1.0f, 2.0f});
+}
