@@ -45,3 +45,32 @@ TEST_CASE("dense names the fused activations it supports and checks shapes", "[o
     CHECK(kx::ops::dense_fuses("relu"));
     CHECK_FALSE(kx::ops::dense_fuses("softmax"));
 }
+
+// Batches of up to 4 rows take a matrix-vector kernel split by columns across the thread budget;
+// larger ones take OpenBLAS's GEMM. Both must give x . W + b to float accuracy: checked here against
+// a double-precision product, with 130 units (two full 64-column blocks and a 2-column tail) and
+// enough weights (300 x 130) for the split to run on every thread.
+TEST_CASE("dense gives the same result through its small-batch and GEMM kernels", "[ops][dense]") {
+    const std::size_t in = 300, units = 130, rows = 6;
+    kx::utils::set_random_seed(3);
+    const kx::Tensor big_x = kx::initializers::RandomNormal()({rows, in});
+    const kx::Tensor big_w = kx::initializers::RandomNormal({.stddev = 0.1})({in, units});
+    const kx::Tensor big_b = kx::initializers::RandomNormal()({units});
+    for (bool with_bias : {true, false}) {
+        const kx::Tensor bias = with_bias ? big_b : kx::Tensor();
+        auto reference = [&](std::size_t r, std::size_t j) {
+            double z = with_bias ? big_b.data()[j] : 0.0;
+            for (std::size_t k = 0; k < in; ++k) z += double(big_x.data()[r * in + k]) * big_w.data()[k * units + j];
+            return std::max(z, 0.0);
+        };
+        for (std::size_t batch : {std::size_t{1}, std::size_t{3}, std::size_t{4}, rows}) {
+            const kx::Tensor y = kx::ops::dense(kx::ops::slice(big_x, 0, 0, batch), big_w, bias, "relu");
+            REQUIRE(y.shape() == kx::Shape{batch, units});
+            for (std::size_t r = 0; r < batch; ++r)
+                for (std::size_t j = 0; j < units; ++j) {
+                    INFO("batch " << batch << ", bias " << with_bias << ", row " << r << ", unit " << j);
+                    REQUIRE(y.data()[r * units + j] == Approx(reference(r, j)).margin(1e-4));
+                }
+        }
+    }
+}
