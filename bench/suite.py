@@ -184,7 +184,7 @@ def peak_rss(run, rep):
 
 
 def gemm_efficiency(run, rep):
-    """Achieved GFLOP/s of the MLP step (samples/s x GEMM flops per sample) over raw cblas_sgemm's."""
+    """Achieved GFLOP/s of the MLP step (samples/s x model flops per sample) over raw cblas_sgemm's."""
     raw = rep.get("gemm_raw", {}).get("openblas")
     if raw is None or raw.error:
         raise MeasurementError(f"the raw sgemm run failed ({raw.error if raw else 'not run'})")
@@ -370,13 +370,15 @@ def gemm_note(results):
     runs = [rep["gemm_raw"]["openblas"] for rep in results if "gemm_raw" in rep]
     try:
         gflops = statistics.median(r.field("w5.step_gflops_best") for r in runs if r.error is None)
-        per_sample = next(r for r in runs if r.error is None).field("w5.flops_per_sample")
+        first = next(r for r in runs if r.error is None)
+        per_sample, executed = first.field("w5.flops_per_sample"), first.field("w5.executed_flops_per_sample")
     except (MeasurementError, statistics.StatisticsError, StopIteration):
         return []
     return [f"- gemm_efficiency: raw cblas_sgemm (OpenBLAS, 2 threads) on the GEMMs of one MLP training step at "
-            f"batch 128 (bench/gemm_efficiency.cpp) runs at {gflops:.1f} GFLOP/s; the step's GEMMs cost "
-            f"{per_sample:,.0f} flops per sample, so a step of nothing but GEMMs would train "
-            f"{gflops * 1e9 / per_sample:,.0f} samples/s."]
+            f"batch 128 (bench/gemm_efficiency.cpp) runs at {gflops:.1f} GFLOP/s; the step costs "
+            f"{per_sample:,.0f} model flops per sample (6 x weights), so a step of nothing but GEMMs would train "
+            f"{gflops * 1e9 / per_sample:,.0f} samples/s. kerasxx skips the first layer's input gradient and runs "
+            f"{executed:,.0f} of them: on that count its efficiency is {executed / per_sample:.3f} x the figure above."]
 
 
 def failures(rows, results):
