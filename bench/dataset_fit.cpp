@@ -18,14 +18,6 @@
 #include <vector>
 
 namespace {
-kx::Sequential make_model() {
-    kx::Sequential model = mlp_model();
-    model.compile({.optimizer = kx::optimizers::Adam(1e-3),
-                   .loss = kx::losses::SparseCategoricalCrossentropy({.from_logits = true}),
-                   .metrics = {"accuracy"}});
-    return model;
-}
-
 kx::data::Dataset pipeline(const kx::Tensor& x_raw, const kx::Tensor& y, std::size_t samples) {
     using kx::data::Element;
     return kx::data::Dataset::from_tensor_slices({x_raw, y})
@@ -49,10 +41,10 @@ int main() {
     const double samples = static_cast<double>(train.x.shape()[0]);
 
     const std::size_t warm = 20 * 128;
-    make_model().fit(kx::ops::slice(x, 0, 0, warm), kx::ops::slice(train.y, 0, 0, warm), {.batch_size = 128, .verbose = 0});
-    make_model().fit(pipeline(train.x, train.y, warm), {.verbose = 0});
+    compiled_mlp_model().fit(kx::ops::slice(x, 0, 0, warm), kx::ops::slice(train.y, 0, 0, warm), {.batch_size = 128, .verbose = 0});
+    compiled_mlp_model().fit(pipeline(train.x, train.y, warm), {.verbose = 0});
 
-    kx::Sequential array_model = make_model(), dataset_model = make_model();
+    kx::Sequential array_model = compiled_mlp_model(), dataset_model = compiled_mlp_model();
     const kx::data::Dataset dataset = pipeline(train.x, train.y, train.x.shape()[0]);
     auto array_timer = std::make_shared<EpochTimer>(), dataset_timer = std::make_shared<EpochTimer>();
     for (int round = 0; round < 3; ++round) {

@@ -12,26 +12,16 @@
 #include <cstdio>
 #include <string>
 
-namespace {
-kx::Sequential make_model() {
-    kx::Sequential model = mlp_model();
-    model.compile({.optimizer = kx::optimizers::Adam(1e-3),
-                   .loss = kx::losses::SparseCategoricalCrossentropy({.from_logits = true}),
-                   .metrics = {"accuracy"}});
-    return model;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
     const int epochs = argc > 2 && std::string(argv[1]) == "--epochs" ? std::stoi(argv[2]) : 1;
     kx::utils::set_random_seed(0);
     auto [train, test] = kx::datasets::fashion_mnist::load_data();
     kx::Tensor& x = train.x /= 255.0f;   // in place: one copy of the data set in memory
 
-    kx::Sequential warmup = make_model();
+    kx::Sequential warmup = compiled_mlp_model();
     warmup.fit(kx::ops::slice(x, 0, 0, 20 * 128), kx::ops::slice(train.y, 0, 0, 20 * 128), {.batch_size = 128, .verbose = 0});
 
-    kx::Sequential model = make_model();
+    kx::Sequential model = compiled_mlp_model();
     auto timer = std::make_shared<EpochTimer>();
     model.fit(x, train.y, {.epochs = epochs, .batch_size = 128, .verbose = 0, .callbacks = {timer}});
     const double accuracy = model.evaluate(test.x /= 255.0f, test.y, {.batch_size = 1000, .verbose = 0}).at("accuracy");

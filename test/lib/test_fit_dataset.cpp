@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include "support/weights.hpp"
 
 using Catch::Matchers::Contains;
 using kx::data::Dataset;
@@ -27,15 +28,6 @@ kx::Sequential classifier(std::uint64_t seed = 1) {
                    .loss = kx::losses::SparseCategoricalCrossentropy({.from_logits = true}),
                    .metrics = {"accuracy"}});
     return model;
-}
-
-std::vector<float> flat_weights(const kx::Model& model) {
-    std::vector<float> all;
-    for (const kx::Tensor& w : model.get_weights()) {
-        const auto v = w.to_vector();
-        all.insert(all.end(), v.begin(), v.end());
-    }
-    return all;
 }
 
 class BatchCounter : public kx::Callback {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iostream>
 #include <sstream>
+#include "support/weights.hpp"
 
 using Catch::Matchers::Contains;
 
@@ -26,14 +27,6 @@ public:
     std::vector<int> batches;
 };
 
-std::vector<float> flat_weights(const kx::Model& model) {
-    std::vector<float> all;
-    for (const kx::Tensor& w : model.get_weights()) {
-        const auto v = w.to_vector();
-        all.insert(all.end(), v.begin(), v.end());
-    }
-    return all;
-}
 }  // namespace
 
 TEST_CASE("fit learns separable blobs and returns the History of every epoch", "[trainer]") {

@@ -1,4 +1,5 @@
-// Test helpers: build IDX files byte by byte, gzip them, and write them into a temporary directory.
+// Test helpers: build IDX files byte by byte, gzip them, and write them into a temporary directory;
+// set an environment variable for one scope.
 //
 // gzip here uses deflate's "stored" blocks (no compression) and a bitwise CRC-32, so the tests need
 // neither zlib at link time nor a gzip binary, and can cut or corrupt a file at a chosen byte.
@@ -7,8 +8,10 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +93,25 @@ public:
 
 private:
     std::filesystem::path path_;
+};
+
+// Sets an environment variable for one scope, then puts back what was there.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const std::string& value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~ScopedEnv() {
+        if (old_) ::setenv(name_, old_->c_str(), 1);
+        else ::unsetenv(name_);
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    const char* name_;
+    std::optional<std::string> old_;
 };
 
 }  // namespace kx::datasets_test

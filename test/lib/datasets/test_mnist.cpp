@@ -10,25 +10,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// Sets (or, with an empty value, effectively unsets) an environment variable for one scope.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const std::string& value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        ::setenv(name, value.c_str(), 1);
-    }
-    ~ScopedEnv() {
-        if (old_) ::setenv(name_, old_->c_str(), 1);
-        else ::unsetenv(name_);
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
-
 // n digit images whose pixel i is (first_pixel + i) mod 256, labels 9, 8, 7, ...
 void write_digits(const TempDir& dir, const std::string& prefix, std::uint32_t n, unsigned char first_pixel) {
     Bytes pixels(std::size_t{n} * 28 * 28);
