@@ -26,7 +26,11 @@ TEST_CASE("dense computes activation(x . W + b) for each fused activation", "[op
 }
 
 TEST_CASE("dense without bias equals matmul", "[ops][dense]") {
-    CHECK(kx::ops::dense(x, w, kx::Tensor(), "linear").to_vector() == kx::ops::matmul(x, w).to_vector());
+    // Within rounding: a batch this small takes dense's matrix-vector kernel, which sums in another order.
+    const auto dense = kx::ops::dense(x, w, kx::Tensor(), "linear").to_vector();
+    const auto product = kx::ops::matmul(x, w).to_vector();
+    REQUIRE(dense.size() == product.size());
+    for (std::size_t i = 0; i < dense.size(); ++i) CHECK(dense[i] == Approx(product[i]).margin(1e-6));
 }
 
 TEST_CASE("dense gradients match finite differences for every fused activation", "[ops][dense]") {
