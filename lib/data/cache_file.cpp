@@ -11,6 +11,7 @@
 //            tensor's float32 values, row-major.
 // The writer puts the header down (count 0) when the first element arrives and rewrites it in place
 // at the end: only the count and dimensions change, so its size does not.
+#include "io/atomic_file.hpp"
 #include "node.hpp"
 
 #include <kerasxx/error.hpp>
@@ -116,8 +117,10 @@ public:
         const fs::path target(path_);
         fs::path dir = target.parent_path();
         if (dir.empty()) dir = ".";
-        // ".<name>.tmp-<pid>-XXXXXX", like io::atomic_write_file's temporaries (append(): GCC 12 warns
-        // falsely with -Wrestrict on the operator+ chain)
+        // ".<name>.tmp-<pid>-XXXXXX", like io::atomic_write_file's temporaries, so that the same
+        // clean-up finds those of killed writers (append(): GCC 12 warns falsely with -Wrestrict on
+        // the operator+ chain)
+        io::remove_stale_temps(path_);
         std::string name = ".";
         name.append(target.filename().string()).append(".tmp-").append(std::to_string(::getpid())).append("-XXXXXX");
         temp_ = (dir / name).string();

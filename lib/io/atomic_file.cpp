@@ -129,6 +129,11 @@ private:
 
 }  // namespace
 
+void remove_stale_temps(const std::string& path) {
+    const auto [dir, name] = split_path(path);
+    if (!name.empty()) remove_stale_temps(dir, name);
+}
+
 void atomic_write_file(const std::string& path, std::initializer_list<std::span<const std::byte>> pieces) {
     atomic_write_file(path, std::vector<std::span<const std::byte>>(pieces));
 }

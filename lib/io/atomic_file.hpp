@@ -25,6 +25,11 @@ namespace kx::io {
 void atomic_write_file(const std::string& path, std::initializer_list<std::span<const std::byte>> pieces);
 void atomic_write_file(const std::string& path, const std::vector<std::span<const std::byte>>& pieces);
 
+// Removes the temporary files (".<name>.tmp-<pid>-XXXXXX") that writers of `path` killed mid-write
+// left beside it: those whose process no longer exists. atomic_write_file calls it; so do writers
+// that stream their own temporary file under the same naming (Dataset::cache's file).
+void remove_stale_temps(const std::string& path);
+
 // The whole file; kx::Error naming the path if it cannot be read or is larger than max_bytes
 // (checked before anything is allocated).
 std::vector<std::byte> read_file(const std::string& path, std::size_t max_bytes);

@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 using kx::Tensor;
 using kx::data::Dataset;
 using kx::data::Element;
@@ -72,6 +75,24 @@ TEST_CASE("cache to a file lets a new pipeline skip the preprocessing", "[datase
     auto e = *second.begin();
     CHECK(e.structure() == "(Tensor(2,), Tensor())");
     CHECK(second.cardinality() == 4);
+}
+
+TEST_CASE("cache to a file removes the temporary files of writers that were killed", "[dataset]") {
+    TempDir dir;
+    const std::string path = (dir.path() / "train.kxcache").string();
+    // A process that no longer exists: a child that exited and was reaped.
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    REQUIRE(child > 0);
+    REQUIRE(::waitpid(child, nullptr, 0) == child);
+    const std::string stale = ".train.kxcache.tmp-" + std::to_string(child) + "-Ab12Cd";
+    const std::string live = ".train.kxcache.tmp-" + std::to_string(::getpid()) + "-Ef34Gh";   // a writer still running
+    std::ofstream(dir.path() / stale) << "half a cache";
+    std::ofstream(dir.path() / live) << "being written";
+
+    std::atomic<int> calls{0};
+    CHECK(rows(preprocessed(calls).cache(path)) == expected_rows);
+    CHECK(listing(dir.path()) == std::vector<std::string>{live, "train.kxcache"});
 }
 
 TEST_CASE("cache to a file keeps structures and shapes that vary from element to element", "[dataset]") {
