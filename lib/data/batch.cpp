@@ -39,31 +39,32 @@ private:
     public:
         Iterator(std::unique_ptr<IteratorImpl> input, const Element* source, std::size_t batch_size, bool drop_remainder)
             : input_(std::move(input)), source_(source), batch_size_(batch_size), drop_remainder_(drop_remainder) {}
+        // From a row source the batch is copied straight from the source's rows; otherwise the
+        // input's elements are stacked.
         std::optional<Element> next() override {
-            if (source_) return next_from_rows();
-            std::vector<Element> rows;
-            rows.reserve(batch_size_);
-            while (rows.size() < batch_size_) {
-                auto e = input_->next();
-                if (!e) break;
-                rows.push_back(std::move(*e));
+            if (source_) {
+                auto rows = collect([this] { return input_->next_row(); });
+                if (!rows) return std::nullopt;
+                return detail::gather_rows(*source_, *rows);
             }
-            if (rows.empty() || (drop_remainder_ && rows.size() < batch_size_)) return std::nullopt;
-            return detail::stack_elements(rows, "Dataset::batch");
+            auto elements = collect([this] { return input_->next(); });
+            if (!elements) return std::nullopt;
+            return detail::stack_elements(*elements, "Dataset::batch");
         }
 
     private:
-        // The same batch, copied straight from the source's rows.
-        std::optional<Element> next_from_rows() {
-            std::vector<std::size_t> rows;
-            rows.reserve(batch_size_);
-            while (rows.size() < batch_size_) {
-                auto row = input_->next_row();
-                if (!row) break;
-                rows.push_back(*row);
+        // Up to batch_size items of the input; nullopt when there are none, or too few to keep.
+        template <class Pull>
+        auto collect(Pull pull) -> std::optional<std::vector<typename decltype(pull())::value_type>> {
+            std::vector<typename decltype(pull())::value_type> items;
+            items.reserve(batch_size_);
+            while (items.size() < batch_size_) {
+                auto item = pull();
+                if (!item) break;
+                items.push_back(std::move(*item));
             }
-            if (rows.empty() || (drop_remainder_ && rows.size() < batch_size_)) return std::nullopt;
-            return detail::gather_rows(*source_, rows);
+            if (items.empty() || (drop_remainder_ && items.size() < batch_size_)) return std::nullopt;
+            return items;
         }
 
         std::unique_ptr<IteratorImpl> input_;

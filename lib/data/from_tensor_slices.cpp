@@ -27,8 +27,9 @@ private:
     public:
         explicit Iterator(std::shared_ptr<const SlicesNode> node) : node_(std::move(node)) {}
         std::optional<Element> next() override {
-            if (row_ == node_->rows_) return std::nullopt;
-            return detail::slice_element(node_->tensors_, row_++);
+            const auto row = next_row();
+            if (!row) return std::nullopt;
+            return detail::slice_element(node_->tensors_, *row);
         }
         std::optional<std::size_t> next_row() override {
             if (row_ == node_->rows_) return std::nullopt;

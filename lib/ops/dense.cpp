@@ -88,7 +88,7 @@ constexpr std::size_t min_share_rows = 32;
 
 // Y = act(X . W + b)   [B, units] = [B, in].[in, units] + [units]
 void forward(const float* x, const float* w, const float* b, float* y, std::size_t batch, std::size_t in,
-             std::size_t units, Fused act, bool training) {
+             std::size_t units, Fused act, bool recording) {
     if (batch <= small_batch) {
         const std::size_t blocks = (units + column_block - 1) / column_block;
         auto block_range = [&](std::size_t begin, std::size_t end) {
@@ -103,8 +103,9 @@ void forward(const float* x, const float* w, const float* b, float* y, std::size
     }
     // Inference: one share of rows per thread, each a single-threaded GEMM with its bias and
     // activation, so the threads never wait for each other between the three steps and each share's
-    // output stays in its core's cache. Training keeps OpenBLAS's own threads (measured: the split
-    // costs 10% there), which its backward GEMMs use right after. b is pre-filled, the GEMM adds.
+    // output stays in its core's cache. Training (recording for autograd) keeps OpenBLAS's own
+    // threads (measured: the split costs 10% there), which its backward GEMMs use right after.
+    // b is pre-filled, the GEMM adds.
     auto rows = [&](std::size_t begin, std::size_t end) {
         float* out = y + begin * units;
         if (b)
@@ -112,7 +113,7 @@ void forward(const float* x, const float* w, const float* b, float* y, std::size
         detail::sgemm(false, false, end - begin, units, in, 1.0f, x + begin * in, w, b ? 1.0f : 0.0f, out);
         activate(act, out, (end - begin) * units);
     };
-    if (training) return rows(0, batch);
+    if (recording) return rows(0, batch);
     detail::ThreadPool& pool = detail::ThreadPool::instance();
     const std::size_t shares = std::clamp<std::size_t>(batch / min_share_rows, 1, pool.threads());
     pool.run(shares, [&](std::size_t s) { rows(batch * s / shares, batch * (s + 1) / shares); });
@@ -133,9 +134,9 @@ Tensor dense(const Tensor& x, const Tensor& kernel, const Tensor& bias, const st
         throw Error("ops::dense: expected bias of shape " + to_string(Shape{units}) + ", got " + to_string(bias.shape()));
 
     Tensor y = Tensor::empty({batch, units});
-    const bool training = grad_enabled();
-    forward(x.data(), kernel.data(), bias.defined() ? bias.data() : nullptr, y.data(), batch, in, units, act, training);
-    if (!training) return y;   // no backward closure to build
+    const bool recording = grad_enabled();
+    forward(x.data(), kernel.data(), bias.defined() ? bias.data() : nullptr, y.data(), batch, in, units, act, recording);
+    if (!recording) return y;   // no backward closure to build
 
     std::vector<Tensor> inputs{x, kernel};
     if (bias.defined()) inputs.push_back(bias);
